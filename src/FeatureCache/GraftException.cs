@@ -11,6 +11,10 @@ public class GraftException : Exception
 
     /// <summary>What to do about it, in one sentence; null when the message says it all.</summary>
     public string? Hint { get; }
+
+    /// <summary>Exit code the CLI returns: <see cref="ExitCodes.UserError"/> unless the run was interrupted with its
+    /// finished work kept (<see cref="ExitCodes.Interrupted"/>).</summary>
+    public int ExitCode { get; init; } = ExitCodes.UserError;
 }
 
 /// <summary>Process exit codes of the <c>graft</c> CLI, documented in the README.</summary>

@@ -1,0 +1,103 @@
+using System.Text.Json;
+
+namespace Graft.FeatureCache.Store;
+
+/// <summary>
+/// A feature cache folder. Layout:
+/// <code>
+/// CACHE/graft-cache.json                 marker and format version
+/// CACHE/sets/&lt;set id&gt;/set.json          the FeatureSetSpec that names the folder
+/// CACHE/sets/&lt;set id&gt;/seg-*.gfs         append-only feature segments (one per precompute process)
+/// CACHE/sets/&lt;set id&gt;/manifest-I-of-N.json   images, labels and splits of each finished shard
+/// </code>
+/// Features are keyed by (set id = model hash + preprocessing + dtype, image content hash); see
+/// <see cref="FeatureSetSpec"/> and <see cref="ContentHash"/>.
+/// </summary>
+public sealed class FeatureStore
+{
+    private const string MarkerFile = "graft-cache.json";
+    private const int FormatVersion = 1;
+
+    private FeatureStore(string root) => Root = root;
+
+    public string Root { get; }
+
+    /// <summary>Opens or creates the cache at <paramref name="root"/>.</summary>
+    public static FeatureStore OpenOrCreate(string root)
+    {
+        root = Path.GetFullPath(root);
+        if (File.Exists(root)) throw new GraftException($"Cache path '{root}' is a file, not a folder.");
+        var marker = Path.Combine(root, MarkerFile);
+        if (Directory.Exists(root) && !File.Exists(marker) && Directory.EnumerateFileSystemEntries(root).Any())
+            throw new GraftException($"'{root}' is not empty and is not a Graft feature cache.", "Choose a new or empty folder for --cache.");
+        Directory.CreateDirectory(Path.Combine(root, "sets"));
+        if (!File.Exists(marker))
+            WriteAtomic(marker, JsonSerializer.Serialize(new { format = "graft-feature-cache", version = FormatVersion }));
+        return new FeatureStore(root);
+    }
+
+    /// <summary>Opens an existing cache; throws <see cref="GraftException"/> when there is none.</summary>
+    public static FeatureStore Open(string root)
+    {
+        root = Path.GetFullPath(root);
+        if (!File.Exists(Path.Combine(root, MarkerFile)))
+            throw new GraftException($"'{root}' is not a Graft feature cache.", "Create one with graft precompute --cache DIR.");
+        return new FeatureStore(root);
+    }
+
+    /// <summary>The feature sets present.</summary>
+    public IReadOnlyList<FeatureSet> Sets =>
+        Directory.EnumerateDirectories(Path.Combine(Root, "sets"))
+            .Select(TryLoad).OfType<FeatureSet>()
+            .OrderBy(s => s.Spec.BackboneName, StringComparer.Ordinal).ThenBy(s => s.Id, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Returns the set for <paramref name="spec"/>, creating its folder on first use.</summary>
+    public FeatureSet GetOrCreate(FeatureSetSpec spec)
+    {
+        var dir = Path.Combine(Root, "sets", spec.Id);
+        Directory.CreateDirectory(dir);
+        var file = Path.Combine(dir, FeatureSet.SpecFile);
+        if (!File.Exists(file))
+            WriteAtomic(file, JsonSerializer.Serialize(spec, Backbones.BackboneDescriptor.JsonOptions));
+        return new FeatureSet(dir, spec);
+    }
+
+    /// <summary>
+    /// Picks the set to read: the only one, or the one whose backbone name, id or set id matches
+    /// <paramref name="selector"/>. Throws <see cref="GraftException"/> listing the choices when ambiguous.
+    /// </summary>
+    public FeatureSet Select(string? selector = null)
+    {
+        var sets = Sets;
+        if (sets.Count == 0) throw new GraftException($"Cache '{Root}' holds no features yet.", "Run graft precompute first.");
+        var matches = selector is null
+            ? sets
+            : sets.Where(s => string.Equals(s.Spec.BackboneName, selector, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(s.Spec.BackboneId, selector, StringComparison.OrdinalIgnoreCase)
+                || s.Id.StartsWith(selector, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (matches.Count == 1) return matches[0];
+        var list = string.Join("; ", sets.Select(s => $"{s.Id} ({s.Spec.BackboneName}, {s.Spec.DType.ToName()})"));
+        throw matches.Count == 0
+            ? new GraftException($"No feature set in '{Root}' matches '{selector}'.", $"Sets present: {list}.")
+            : new GraftException($"Cache '{Root}' holds several feature sets.", $"Pick one with --backbone NAME or --feature-set ID: {list}.");
+    }
+
+    private static FeatureSet? TryLoad(string dir)
+    {
+        var file = Path.Combine(dir, FeatureSet.SpecFile);
+        if (!File.Exists(file)) return null;
+        var spec = JsonSerializer.Deserialize<FeatureSetSpec>(File.ReadAllText(file), Backbones.BackboneDescriptor.JsonOptions);
+        if (spec is null || spec.Id != Path.GetFileName(dir))
+            throw new GraftException($"Feature set folder '{dir}' does not match its set.json (edited or copied wrongly).",
+                "Move the folder back to the name its set.json hashes to, or delete it.");
+        return new FeatureSet(dir, spec);
+    }
+
+    internal static void WriteAtomic(string path, string text)
+    {
+        var tmp = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,86 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Graft.FeatureCache.Backbones;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Graft.Cli.Commands;
+
+public sealed class BackboneListSettings : GraftSettings
+{
+    [CommandOption("--json")]
+    public bool Json { get; init; }
+}
+
+/// <summary><c>graft backbone list</c>.</summary>
+public sealed class BackboneListCommand(IAnsiConsole console) : Command<BackboneListSettings>
+{
+    public override int Execute(CommandContext context, BackboneListSettings settings, CancellationToken cancel)
+    {
+        var catalog = BackboneCatalog.Default();
+        if (settings.Json)
+        {
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(catalog.All, BackboneDescriptor.JsonOptions));
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("name").AddColumn("id").AddColumn("input").AddColumn("features").AddColumn("preprocess").AddColumn("model file");
+        foreach (var d in catalog.All)
+        {
+            var p = d.Preprocess;
+            table.AddRow(Markup.Escape(d.Name), Markup.Escape(d.Id ?? ""), $"{p.Width}×{p.Height} {p.Layout}",
+                $"{d.Output.Dimension}-d", Markup.Escape(PreprocessLine(p)), Markup.Escape(Availability(d)));
+        }
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]descriptors from: {string.Join(", ", catalog.Folders)}[/]");
+        return 0;
+    }
+
+    internal static string PreprocessLine(FeatureCache.Preprocessing.PreprocessSpec p) =>
+        $"{p.Resize} {p.Interpolation}, {p.ChannelOrder}, x*{p.Scale:G4} - [{string.Join(", ", p.Mean.Select(m => m.ToString("G4")))}] / [{string.Join(", ", p.Std.Select(s => s.ToString("G4")))}]"
+        + (p.MeanImage is null ? "" : " - mean image");
+
+    internal static string Availability(BackboneDescriptor d)
+    {
+        try
+        {
+            ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
+            return $"{d.Model} (present)";
+        }
+        catch (GraftException)
+        {
+            return $"{d.Model} (missing)";
+        }
+    }
+}
+
+public sealed class BackboneShowSettings : GraftSettings
+{
+    [CommandArgument(0, "<NAME|FILE>")]
+    [Description("Backbone name, descriptor .json or .onnx file.")]
+    public string Name { get; init; } = "";
+
+    [CommandOption("--hash")]
+    [Description("Also locate and hash the model file.")]
+    public bool Hash { get; init; }
+}
+
+/// <summary><c>graft backbone show NAME</c>: the descriptor as JSON, plus where its file is.</summary>
+public sealed class BackboneShowCommand(IAnsiConsole console) : Command<BackboneShowSettings>
+{
+    public override int Execute(CommandContext context, BackboneShowSettings settings, CancellationToken cancel)
+    {
+        var d = BackboneCatalog.Default().Resolve(settings.Name);
+        console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(d, BackboneDescriptor.JsonOptions));
+        console.MarkupLineInterpolated($"[grey]descriptor:[/] {d.DescriptorPath ?? "(described from the ONNX file)"}");
+        console.MarkupLineInterpolated($"[grey]model file:[/] {BackboneListCommand.Availability(d)}");
+        if (settings.Hash)
+        {
+            var path = ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
+            var sha = ModelHash.Compute(path);
+            var verdict = d.Sha256 is null ? "(descriptor names no hash)" : sha == d.Sha256 ? "[green]matches[/]" : "[red]DIFFERS from the descriptor[/]";
+            console.MarkupLine($"[grey]sha256:[/] {sha} {verdict}");
+        }
+        return 0;
+    }
+}

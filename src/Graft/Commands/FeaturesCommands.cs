@@ -1,0 +1,86 @@
+using System.ComponentModel;
+using Graft.FeatureCache.Backbones;
+using Graft.FeatureCache.Datasets;
+using Graft.FeatureCache.Store;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Graft.Cli.Commands;
+
+public class CacheSettings : GraftSettings
+{
+    [CommandOption("-c|--cache <DIR>")]
+    [Description("Feature cache folder written by graft precompute.")]
+    public string? Cache { get; init; }
+
+    [CommandOption("--feature-set <ID|BACKBONE>")]
+    [Description("Which feature set, when the cache holds several (backbone name or set id prefix).")]
+    public string? FeatureSet { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Cache) ? ValidationResult.Error("--cache DIR is required.") : ValidationResult.Success();
+
+    public FeatureStore OpenStore() => FeatureStore.Open(ModelFileLocator.ExpandHome(Cache!));
+}
+
+/// <summary><c>graft features info</c>: every set in a cache, with counts per split and a health check.</summary>
+public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSettings>
+{
+    public override int Execute(CommandContext context, CacheSettings settings, CancellationToken cancel)
+    {
+        var store = settings.OpenStore();
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumn("set").AddColumn("backbone").AddColumn("features").AddColumn("records").AddColumn("train").AddColumn("validation").AddColumn("test").AddColumn("classes").AddColumn("health");
+        foreach (var set in store.Sets)
+        {
+            var index = set.ScanIndex();
+            string[] counts = ["-", "-", "-"];
+            var classes = "-";
+            try
+            {
+                var m = set.LoadManifest();
+                counts = [.. new[] { Split.Train, Split.Validation, Split.Test }.Select(s => m.Items.Count(i => i.Split == s.ToName() && i.Sha256 is not null).ToString())];
+                classes = m.ClassNames.Count.ToString();
+            }
+            catch (GraftException e)
+            {
+                counts[0] = Markup.Escape(e.Message);
+            }
+            var health = index.Damage.Count > 0 ? $"[red]{index.Damage.Count} damaged[/]" : index.TornBytes > 0 ? "[yellow]torn tail ignored[/]" : "[green]ok[/]";
+            table.AddRow(set.Id, Markup.Escape(set.Spec.BackboneName), $"{set.Spec.Dimension}-d {set.Spec.DType.ToName()}", index.Hashes.Count.ToString(),
+                counts[0], counts[1], counts[2], classes, health);
+            foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
+        }
+        console.Write(table);
+        return 0;
+    }
+}
+
+public sealed class FeaturesExportSettings : CacheSettings
+{
+    [CommandOption("--format <npy|csv>")]
+    [DefaultValue("npy")]
+    public string Format { get; init; } = "npy";
+
+    [CommandOption("-o|--out <DIR>")]
+    [Description("Output folder. Default: CACHE/export-SET.")]
+    public string? Out { get; init; }
+}
+
+/// <summary><c>graft features export</c>.</summary>
+public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<FeaturesExportSettings>
+{
+    public override int Execute(CommandContext context, FeaturesExportSettings settings, CancellationToken cancel)
+    {
+        var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
+        var store = settings.OpenStore();
+        var set = store.Select(settings.FeatureSet);
+        var manifest = set.LoadManifest();
+        var read = set.ReadSplits(manifest);
+        var outDir = settings.Out ?? Path.Combine(store.Root, $"export-{set.Id}");
+        var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
+        foreach (var f in files) console.MarkupLineInterpolated($"wrote {f}");
+        if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");
+        return 0;
+    }
+}

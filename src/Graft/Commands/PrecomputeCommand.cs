@@ -1,0 +1,102 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Graft.Cli.Rendering;
+using Graft.FeatureCache.Backbones;
+using Graft.FeatureCache.Decoding;
+using Graft.FeatureCache.Precompute;
+using Graft.FeatureCache.Store;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Graft.Cli.Commands;
+
+public sealed class PrecomputeSettings : BackboneSettings
+{
+    [CommandOption("-c|--cache <DIR>")]
+    [Description("Feature cache folder (created if needed). Rerunning computes only what is missing.")]
+    public string? Cache { get; init; }
+
+    [CommandOption("--device <DEVICE>")]
+    [Description("auto (CUDA when usable, else CPU), cpu, cuda or cuda:N.")]
+    [DefaultValue("auto")]
+    public string Device { get; init; } = "auto";
+
+    [CommandOption("--batch-size <N>")]
+    [Description("Images per inference call. Default 32.")]
+    [DefaultValue(32)]
+    public int BatchSize { get; init; } = 32;
+
+    [CommandOption("--threads <N>")]
+    [Description("ONNX Runtime threads; 0 = one per core.")]
+    [DefaultValue(0)]
+    public int Threads { get; init; }
+
+    [CommandOption("--workers <N>")]
+    [Description("Parallel decode workers; 0 = one per core.")]
+    [DefaultValue(0)]
+    public int Workers { get; init; }
+
+    [CommandOption("--shard <I/N>")]
+    [Description("Compute only shard I of N (0-based); N processes or machines share one dataset and cache folder.")]
+    public string? Shard { get; init; }
+
+    [CommandOption("--dtype <TYPE>")]
+    [Description("float32 (default) or float16 (half the disk).")]
+    [DefaultValue("float32")]
+    public string DType { get; init; } = "float32";
+
+    [CommandOption("--max-megapixels <MP>")]
+    [Description("Skip images whose header claims more pixels than this (decompression bombs). Default 100.")]
+    [DefaultValue(100.0)]
+    public double MaxMegapixels { get; init; } = 100;
+
+    [CommandOption("--json")]
+    [Description("Print the summary as one JSON object instead of tables.")]
+    public bool Json { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Data)) return ValidationResult.Error("--data PATH is required.");
+        if (string.IsNullOrWhiteSpace(Cache)) return ValidationResult.Error("--cache DIR is required.");
+        if (BatchSize < 1) return ValidationResult.Error("--batch-size must be at least 1.");
+        if (Threads < 0 || Workers < 0) return ValidationResult.Error("--threads and --workers must be 0 or more.");
+        if (MaxMegapixels <= 0) return ValidationResult.Error("--max-megapixels must be positive.");
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary><c>graft precompute</c>: parse, call <see cref="FeaturePrecomputer.Run"/>, render.</summary>
+public sealed class PrecomputeCommand(IAnsiConsole console) : Command<PrecomputeSettings>
+{
+    public override int Execute(CommandContext context, PrecomputeSettings settings, CancellationToken cancel)
+    {
+        var options = new PrecomputeOptions
+        {
+            BatchSize = settings.BatchSize,
+            Threads = settings.Threads,
+            DecodeWorkers = settings.Workers,
+            Device = ExecutionDevice.Parse(settings.Device),
+            Shard = ShardSpec.Parse(settings.Shard),
+            DType = FeatureDTypeExtensions.Parse(settings.DType),
+            DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels },
+        };
+        var backbone = settings.ResolveBackbone();
+        var dataset = settings.LoadDataset();
+        var store = FeatureStore.OpenOrCreate(ModelFileLocator.ExpandHome(settings.Cache!));
+        if (!settings.Json)
+        {
+            console.MarkupLineInterpolated($"[bold]dataset[/] {dataset.Root} ({dataset.Format}): {dataset.Items.Count} images, {dataset.ClassNames.Count} classes; splits: {dataset.SplitSource}");
+            console.MarkupLineInterpolated($"[bold]backbone[/] {backbone.Name} → {backbone.Output.Dimension}-d, {backbone.Preprocess.Width}×{backbone.Preprocess.Height}; shard {options.Shard}; dtype {options.DType.ToName()}");
+        }
+
+        var summary = settings.Json
+            ? FeaturePrecomputer.Run(dataset, backbone, store, options, null, cancel)
+            : ProgressView.Run(console, "precompute", p => FeaturePrecomputer.Run(dataset, backbone, store, options, p, cancel));
+
+        if (settings.Json)
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonOutput.Options));
+        else
+            SummaryView.Render(console, summary);
+        return summary.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;
+    }
+}

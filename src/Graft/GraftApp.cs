@@ -1,0 +1,94 @@
+using Graft.Cli.Commands;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Graft.Cli;
+
+/// <summary>The <c>graft</c> command tree and its error policy: user mistakes print one line and exit 2, bugs exit 1
+/// and show a stack trace only with --verbose.</summary>
+public static class GraftApp
+{
+    public static int Run(string[] args, IAnsiConsole console, CancellationToken cancel = default)
+    {
+        var app = new CommandApp(new ConsoleRegistrar(console));
+        app.Configure(config => Configure(config, console));
+        var verbose = args.Contains("--verbose");
+        try
+        {
+            return app.Run(args, cancel);
+        }
+        catch (GraftException e)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            if (e.Hint is not null) console.MarkupLineInterpolated($"[grey]hint:[/] {e.Hint}");
+            if (verbose) console.WriteException(e);
+            return e.ExitCode;
+        }
+        catch (CommandAppException e)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            console.MarkupLine("[grey]hint:[/] graft --help lists the commands; graft COMMAND --help its options.");
+            return ExitCodes.UserError;
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            console.MarkupLine("[yellow]cancelled[/]: finished work is kept; rerun the same command to resume.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            console.MarkupLineInterpolated($"[red]internal error:[/] {e.GetType().Name}: {e.Message}");
+            if (verbose) console.WriteException(e);
+            else console.MarkupLine("[grey]Rerun with --verbose for the stack trace, and please report it.[/]");
+            return ExitCodes.InternalError;
+        }
+    }
+
+    private static void Configure(IConfigurator config, IAnsiConsole console)
+    {
+        config.SetApplicationName("graft");
+        config.Settings.Console = console;
+        config.PropagateExceptions();
+        config.ValidateExamples();
+
+        config.AddCommand<PrecomputeCommand>("precompute")
+            .WithDescription("Run a frozen backbone over a dataset once and cache the pooled features on disk.")
+            .WithExample("precompute", "--data", "data/fashion-mnist-mini/manifest.csv", "--cache", "cache")
+            .WithExample("precompute", "--data", "~/tensorflow_datasets/oxford_flowers102", "--backbone", "nasnet_large", "--cache", "cache/flowers", "--shard", "0/2");
+        config.AddBranch("backbone", b =>
+        {
+            b.SetDescription("List and describe backbones (descriptors in models/onnx).");
+            b.AddCommand<BackboneListCommand>("list").WithDescription("List the known backbones.");
+            b.AddCommand<BackboneShowCommand>("show").WithDescription("Show one backbone's descriptor, resolved file and hash.");
+        });
+        config.AddBranch("features", b =>
+        {
+            b.SetDescription("Read a feature cache.");
+            b.AddCommand<FeaturesInfoCommand>("info").WithDescription("Feature sets in a cache, their counts and health.");
+            b.AddCommand<FeaturesExportCommand>("export").WithDescription("Export cached features as .npy or .csv per split.");
+        });
+    }
+
+    /// <summary>Lets commands take the console in their constructor, so tests can pass a TestConsole.</summary>
+    private sealed class ConsoleRegistrar(IAnsiConsole console) : ITypeRegistrar
+    {
+        private readonly Dictionary<Type, Func<object>> _map = new() { [typeof(IAnsiConsole)] = () => console };
+
+        public void Register(Type service, Type implementation) => _map[service] = () => Activator.CreateInstance(implementation)!;
+        public void RegisterInstance(Type service, object implementation) => _map[service] = () => implementation;
+        public void RegisterLazy(Type service, Func<object> factory) => _map[service] = factory;
+        public ITypeResolver Build() => new Resolver(_map);
+
+        private sealed class Resolver(Dictionary<Type, Func<object>> map) : ITypeResolver
+        {
+            public object? Resolve(Type? type)
+            {
+                if (type is null) return null;
+                if (map.TryGetValue(type, out var f)) return f();
+                var ctor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault();
+                if (ctor is null) return Activator.CreateInstance(type);
+                return ctor.Invoke(ctor.GetParameters().Select(p => Resolve(p.ParameterType)).ToArray());
+            }
+        }
+    }
+}

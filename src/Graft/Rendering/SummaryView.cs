@@ -1,0 +1,31 @@
+using Graft.FeatureCache.Precompute;
+using Spectre.Console;
+
+namespace Graft.Cli.Rendering;
+
+/// <summary>The end-of-run summary of a precompute.</summary>
+public static class SummaryView
+{
+    public static void Render(IAnsiConsole console, PrecomputeSummary s)
+    {
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("").AddColumn("");
+        table.HideHeaders();
+        table.AddRow("cache", Markup.Escape($"{s.Cache} (set {s.FeatureSet}, {s.Backbone}, {s.Dimension}-d {s.DType})"));
+        table.AddRow("device", Markup.Escape(s.Device));
+        table.AddRow("images", $"{s.Total} in shard {s.Shard}");
+        table.AddRow("computed", $"[green]{s.Computed}[/]");
+        table.AddRow("reused", $"{s.Reused}");
+        table.AddRow("skipped", s.Skipped.Count == 0 ? "0" : $"[yellow]{s.Skipped.Count}[/]");
+        table.AddRow("wall time", $"{s.Seconds:0.0} s");
+        table.AddRow("throughput", $"{s.ImagesPerSecond:0.0} images/s");
+        console.Write(table);
+        foreach (var group in s.SkippedByReason)
+        {
+            console.MarkupLineInterpolated($"[yellow]skipped ({group.Key}): {group.Count()}[/]");
+            foreach (var item in group.Take(10)) console.MarkupLineInterpolated($"  {item.Path}: [grey]{item.Reason}[/]");
+            if (group.Count() > 10) console.MarkupLineInterpolated($"  … and {group.Count() - 10} more (--json lists all)");
+        }
+        foreach (var damage in s.StoreDamage) console.MarkupLineInterpolated($"[red]damaged cache data, recomputed:[/] {damage}");
+        if (s.Interrupted) console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
+    }
+}
