@@ -17,6 +17,12 @@ public sealed record DatasetOptions
 
     /// <summary>Which TFDS / IDX split files to read; null means all that exist.</summary>
     public IReadOnlyList<Split>? Splits { get; init; }
+
+    /// <summary>TFDS only: the bytes feature of each tf.train.Example that holds the encoded image.</summary>
+    public string TfdsImageFeature { get; init; } = "image";
+
+    /// <summary>TFDS only: the int64 feature of each tf.train.Example that holds the class index.</summary>
+    public string TfdsLabelFeature { get; init; } = "label";
 }
 
 /// <summary>Train/validation/test fractions of a stratified split.</summary>

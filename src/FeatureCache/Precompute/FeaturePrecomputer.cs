@@ -141,6 +141,7 @@ public static class FeaturePrecomputer
             Seconds = Math.Round(seconds, 3),
             ImagesPerSecond = seconds > 0 ? Math.Round(run.Computed / seconds, 2) : 0,
             StoreDamage = index.Damage,
+            DatasetWarnings = dataset.Warnings,
             Interrupted = interrupted,
         };
     }
@@ -205,7 +206,7 @@ public static class FeaturePrecomputer
         }
         session.Run(batch.Count);
         writer.Append(hashes.AsSpan(0, batch.Count * ContentHash.Size), session.OutputBuffer.AsSpan(0, batch.Count * session.Dimension));
-        foreach (var w in batch) run.Computed1(w.Index, w.Item, w.Hash);
+        foreach (var w in batch) run.MarkComputed(w.Index, w.Item, w.Hash);
         batch.Clear();
     }
 
@@ -233,7 +234,7 @@ public static class FeaturePrecomputer
             Interlocked.Increment(ref _reused);
         }
 
-        public void Computed1(int i, DatasetItem item, ContentHash hash)
+        public void MarkComputed(int i, DatasetItem item, ContentHash hash)
         {
             Entries[i] = new ManifestEntry(item.Id, item.Split.ToName(), item.Label, hash.ToString());
             Interlocked.Increment(ref _computed);

@@ -22,6 +22,8 @@ public sealed record PrecomputeSummary
     public required double Seconds { get; init; }
     /// <summary>Computed images per second of wall time.</summary>
     public required double ImagesPerSecond { get; init; }
+    /// <summary>Problems the dataset listing found (a cut-off TFRecord shard, record counts that disagree).</summary>
+    public IReadOnlyList<string> DatasetWarnings { get; init; } = [];
     /// <summary>Damage found in existing segments (their images were computed again).</summary>
     public required IReadOnlyList<string> StoreDamage { get; init; }
     /// <summary>True when the run stopped early (cancelled); finished work is kept and the same command resumes.</summary>

@@ -25,6 +25,7 @@ public static class SummaryView
             foreach (var item in group.Take(10)) console.MarkupLineInterpolated($"  {item.Path}: [grey]{item.Reason}[/]");
             if (group.Count() > 10) console.MarkupLineInterpolated($"  … and {group.Count() - 10} more (--json lists all)");
         }
+        foreach (var warning in s.DatasetWarnings) console.MarkupLineInterpolated($"[yellow]dataset warning:[/] {warning}");
         foreach (var damage in s.StoreDamage) console.MarkupLineInterpolated($"[red]damaged cache data, recomputed:[/] {damage}");
         if (s.Interrupted) console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
     }
