@@ -10,7 +10,7 @@ public static class GraftApp
 {
     public static int Run(string[] args, IAnsiConsole console, CancellationToken cancel = default)
     {
-        var app = new CommandApp(new ConsoleRegistrar(console));
+        var app = new CommandApp();
         app.Configure(config => Configure(config, console));
         var verbose = args.Contains("--verbose");
         try
@@ -48,6 +48,7 @@ public static class GraftApp
     {
         config.SetApplicationName("graft");
         config.Settings.Console = console;
+        config.Settings.Registrar.RegisterInstance<IAnsiConsole>(console); // commands take it in their constructor
         config.PropagateExceptions();
         config.ValidateExamples();
 
@@ -67,28 +68,5 @@ public static class GraftApp
             b.AddCommand<FeaturesInfoCommand>("info").WithDescription("Feature sets in a cache, their counts and health.");
             b.AddCommand<FeaturesExportCommand>("export").WithDescription("Export cached features as .npy or .csv per split.");
         });
-    }
-
-    /// <summary>Lets commands take the console in their constructor, so tests can pass a TestConsole.</summary>
-    private sealed class ConsoleRegistrar(IAnsiConsole console) : ITypeRegistrar
-    {
-        private readonly Dictionary<Type, Func<object>> _map = new() { [typeof(IAnsiConsole)] = () => console };
-
-        public void Register(Type service, Type implementation) => _map[service] = () => Activator.CreateInstance(implementation)!;
-        public void RegisterInstance(Type service, object implementation) => _map[service] = () => implementation;
-        public void RegisterLazy(Type service, Func<object> factory) => _map[service] = factory;
-        public ITypeResolver Build() => new Resolver(_map);
-
-        private sealed class Resolver(Dictionary<Type, Func<object>> map) : ITypeResolver
-        {
-            public object? Resolve(Type? type)
-            {
-                if (type is null) return null;
-                if (map.TryGetValue(type, out var f)) return f();
-                var ctor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault();
-                if (ctor is null) return Activator.CreateInstance(type);
-                return ctor.Invoke(ctor.GetParameters().Select(p => Resolve(p.ParameterType)).ToArray());
-            }
-        }
     }
 }

@@ -8,4 +8,6 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     cancel.Cancel();
 };
-return GraftApp.Run(args, Spectre.Console.AnsiConsole.Console, cancel.Token);
+var console = Spectre.Console.AnsiConsole.Console;
+if (Console.IsOutputRedirected) console.Profile.Width = 160; // logs and pipes: do not wrap tables at 80 columns
+return GraftApp.Run(args, console, cancel.Token);

@@ -68,7 +68,7 @@ public sealed class CacheCommandsTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("resnet18", output);
         Assert.Contains("nasnet_large", output);
-        Assert.Matches(@"ResNet18\.onnx\s*\(present\)", output);
+        Assert.Contains("ResNet18.onnx (NuGet package, present)", output);
         Assert.Contains("331×331", output);
     }
 

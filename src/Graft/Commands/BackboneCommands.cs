@@ -37,7 +37,7 @@ public sealed class BackboneListCommand(IAnsiConsole console) : Command<Backbone
     }
 
     internal static string PreprocessLine(FeatureCache.Preprocessing.PreprocessSpec p) =>
-        $"{p.Resize} {p.Interpolation}, {p.ChannelOrder}, x*{p.Scale:G4} - [{string.Join(", ", p.Mean.Select(m => m.ToString("G4")))}] / [{string.Join(", ", p.Std.Select(s => s.ToString("G4")))}]"
+        $"{p.Resize} {p.Interpolation}, {p.ChannelOrder}, x·{p.Scale:G4} − [{string.Join(",", p.Mean.Select(m => m.ToString("G4")))}] / [{string.Join(",", p.Std.Select(s => s.ToString("G4")))}]"
         + (p.MeanImage is null ? "" : " - mean image");
 
     internal static string Availability(BackboneDescriptor d)
@@ -45,11 +45,11 @@ public sealed class BackboneListCommand(IAnsiConsole console) : Command<Backbone
         try
         {
             ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
-            return $"{d.Model} (present)";
+            return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, present)";
         }
         catch (GraftException)
         {
-            return $"{d.Model} (missing)";
+            return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, missing)";
         }
     }
 }
@@ -73,7 +73,7 @@ public sealed class BackboneShowCommand(IAnsiConsole console) : Command<Backbone
         var d = BackboneCatalog.Default().Resolve(settings.Name);
         console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(d, BackboneDescriptor.JsonOptions));
         console.MarkupLineInterpolated($"[grey]descriptor:[/] {d.DescriptorPath ?? "(described from the ONNX file)"}");
-        console.MarkupLineInterpolated($"[grey]model file:[/] {BackboneListCommand.Availability(d)}");
+        console.MarkupLineInterpolated($"[grey]model file:[/] {d.Model} — {BackboneListCommand.Availability(d)}");
         if (settings.Hash)
         {
             var path = ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
