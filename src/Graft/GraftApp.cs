@@ -62,11 +62,24 @@ public static class GraftApp
             b.AddCommand<BackboneListCommand>("list").WithDescription("List the known backbones.");
             b.AddCommand<BackboneShowCommand>("show").WithDescription("Show one backbone's descriptor, resolved file and hash.");
         });
+        config.AddBranch("dataset", b =>
+        {
+            b.SetDescription("Look at a dataset before computing anything.");
+            b.AddCommand<DatasetInspectCommand>("inspect")
+                .WithDescription("Classes, counts per split, image sizes, pixel range and a 5×5 sample grid PNG.");
+        });
         config.AddBranch("features", b =>
         {
             b.SetDescription("Read a feature cache.");
             b.AddCommand<FeaturesInfoCommand>("info").WithDescription("Feature sets in a cache, their counts and health.");
             b.AddCommand<FeaturesExportCommand>("export").WithDescription("Export cached features as .npy or .csv per split.");
+        });
+        config.AddBranch("bench", b =>
+        {
+            b.SetDescription("Measure speed (figures side by side; record them in docs/benchmarks.md).");
+            b.AddCommand<BenchPrecomputeCommand>("precompute")
+                .WithDescription("Raw inference, decode, the full pipeline and ML.NET's own path on the same photos.");
+            b.AddCommand<BenchReadCommand>("read").WithDescription("Read-back speed of a cache: all features of every split into arrays.");
         });
     }
 }

@@ -1,0 +1,99 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Graft.Bench;
+using Graft.Cli.Rendering;
+using Graft.FeatureCache.Backbones;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Graft.Cli.Commands;
+
+public sealed class BenchPrecomputeSettings : BackboneSettings
+{
+    [CommandOption("--images <N>")]
+    [Description("Images to use (the first N of the dataset). Default 200.")]
+    [DefaultValue(200)]
+    public int Images { get; init; } = 200;
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(32)]
+    public int BatchSize { get; init; } = 32;
+
+    [CommandOption("--threads <N>")]
+    [DefaultValue(0)]
+    public int Threads { get; init; }
+
+    [CommandOption("--workers <N>")]
+    [DefaultValue(0)]
+    public int Workers { get; init; }
+
+    [CommandOption("--device <DEVICE>")]
+    [DefaultValue("auto")]
+    public string Device { get; init; } = "auto";
+
+    [CommandOption("--no-mlnet")]
+    [Description("Skip ML.NET's DnnFeaturizeImage path.")]
+    public bool NoMlNet { get; init; }
+
+    [CommandOption("--json")]
+    public bool Json { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Data) ? ValidationResult.Error("--data PATH is required (photos to measure on).") : ValidationResult.Success();
+}
+
+/// <summary><c>graft bench precompute</c>.</summary>
+public sealed class BenchPrecomputeCommand(IAnsiConsole console) : Command<BenchPrecomputeSettings>
+{
+    public override int Execute(CommandContext context, BenchPrecomputeSettings settings, CancellationToken cancel)
+    {
+        var result = PrecomputeBenchmark.Run(settings.LoadDataset(), settings.ResolveBackbone(), new PrecomputeBenchOptions
+        {
+            Images = settings.Images,
+            BatchSize = settings.BatchSize,
+            Threads = settings.Threads,
+            Workers = settings.Workers,
+            Device = ExecutionDevice.Parse(settings.Device),
+            MlNet = !settings.NoMlNet,
+        }, settings.Json ? null : new Progress<string>(m => console.MarkupLineInterpolated($"[grey]{m}[/]")));
+        if (settings.Json)
+        {
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonOutput.Options));
+            return 0;
+        }
+        var t = new Table().Border(TableBorder.Rounded).AddColumn("measure").AddColumn(new TableColumn("images/s").RightAligned()).AddColumn("note");
+        t.AddRow("a  raw inference (ready tensors)", $"{result.RawInference:0.0}", "");
+        t.AddRow("b  read + decode + preprocess", $"{result.DecodePreprocess:0.0}", "all decode workers");
+        t.AddRow("bound 1/(1/a+1/b)", $"{result.Bound:0.0}", "cores shared by both");
+        t.AddRow("[bold]graft pipeline[/]", $"[bold]{result.Pipeline:0.0}[/]", $"{result.PipelineToBound:0.00} × bound");
+        if (result.MlNet is { } m)
+            t.AddRow("ML.NET DnnFeaturizeImage path", $"{m:0.0}", $"graft is {result.SpeedupOverMlNet:0.00}× faster");
+        console.Write(t);
+        console.MarkupLineInterpolated($"pipeline RSS at 25/50/75/100% of images: {string.Join(" / ", result.PipelineRssMb.Select(r => $"{r:0} MB"))}");
+        console.MarkupLineInterpolated($"[grey]{result.Device}[/]");
+        console.MarkupLineInterpolated($"[grey]{result.Configuration}[/]");
+        console.MarkupLineInterpolated($"[grey]{result.Machine}[/]");
+        return 0;
+    }
+}
+
+public sealed class BenchReadSettings : CacheSettings
+{
+    [CommandOption("--repeat <N>")]
+    [DefaultValue(3)]
+    public int Repeat { get; init; } = 3;
+}
+
+/// <summary><c>graft bench read</c>: all features of every split into contiguous arrays, verified, from the page cache.</summary>
+public sealed class BenchReadCommand(IAnsiConsole console) : Command<BenchReadSettings>
+{
+    public override int Execute(CommandContext context, BenchReadSettings settings, CancellationToken cancel)
+    {
+        var set = settings.OpenStore().Select(settings.FeatureSet);
+        var result = ReadBenchmark.Run(set, settings.Repeat);
+        foreach (var r in result.Runs)
+            console.MarkupLineInterpolated($"read {result.Records} records ({result.Bytes / 1e6:0.0} MB on disk) in {r * 1000:0.0} ms: [bold]{result.Bytes / r / 1e9:0.00} GB/s[/]");
+        console.MarkupLineInterpolated($"[grey]{MachineInfo.Describe()}[/]");
+        return 0;
+    }
+}
