@@ -136,7 +136,9 @@ public sealed class FeatureSet
         }
 
         var dim = Spec.Dimension;
-        var arrays = perSplit.Select(l => new float[(long)l.Count * dim]).ToArray();
+        // Every row is either filled from a verified record or compacted away below, so zeroing the arrays first would
+        // only cost time (page faults on ~160 MB for 10 000 × 4032 features).
+        var arrays = perSplit.Select(l => GC.AllocateUninitializedArray<float>(l.Count * dim)).ToArray();
         var filled = perSplit.Select(l => new bool[l.Count]).ToArray();
         var recordSize = SegmentFormat.RecordSize(dim, Spec.DType);
         var index = new FeatureIndex();
@@ -175,7 +177,7 @@ public sealed class FeatureSet
             var features = arrays[s];
             if (keep.Length != items.Count)
             {
-                features = new float[(long)keep.Length * dim];
+                features = GC.AllocateUninitializedArray<float>(keep.Length * dim);
                 for (var k = 0; k < keep.Length; k++) arrays[s].AsSpan(keep[k] * dim, dim).CopyTo(features.AsSpan(k * dim, dim));
             }
             result[split] = new SplitFeatures(split, dim, features,

@@ -82,6 +82,20 @@ public sealed class BenchReadSettings : CacheSettings
     [CommandOption("--repeat <N>")]
     [DefaultValue(3)]
     public int Repeat { get; init; } = 3;
+
+    [CommandOption("--synthetic <NxD>")]
+    [Description("Measure on a temporary cache of N×D synthetic features instead, e.g. 10000x4032.")]
+    public string? Synthetic { get; init; }
+
+    public override ValidationResult Validate() =>
+        Synthetic is null ? base.Validate() : ValidationResult.Success();
+
+    internal (int Count, int Dimension) ParseSynthetic()
+    {
+        var parts = Synthetic!.ToLowerInvariant().Split('x');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var n) && int.TryParse(parts[1], out var d) && n > 0 && d > 0) return (n, d);
+        throw new GraftException($"--synthetic '{Synthetic}' is not NxD.", "For example --synthetic 10000x4032.");
+    }
 }
 
 /// <summary><c>graft bench read</c>: all features of every split into contiguous arrays, verified, from the page cache.</summary>
@@ -89,8 +103,28 @@ public sealed class BenchReadCommand(IAnsiConsole console) : Command<BenchReadSe
 {
     public override int Execute(CommandContext context, BenchReadSettings settings, CancellationToken cancel)
     {
-        var set = settings.OpenStore().Select(settings.FeatureSet);
-        var result = ReadBenchmark.Run(set, settings.Repeat);
+        string? temp = null;
+        FeatureCache.Store.FeatureSet set;
+        if (settings.Synthetic is not null)
+        {
+            var (n, d) = settings.ParseSynthetic();
+            temp = Path.Combine(Path.GetTempPath(), $"graft-bench-read-{Guid.NewGuid():N}");
+            console.MarkupLineInterpolated($"[grey]writing {n}×{d} synthetic features to {temp}[/]");
+            set = SyntheticCache.Create(temp, n, d);
+        }
+        else
+        {
+            set = settings.OpenStore().Select(settings.FeatureSet);
+        }
+        ReadBenchmark.Result result;
+        try
+        {
+            result = ReadBenchmark.Run(set, settings.Repeat);
+        }
+        finally
+        {
+            if (temp is not null) Directory.Delete(temp, true);
+        }
         foreach (var r in result.Runs)
             console.MarkupLineInterpolated($"read {result.Records} records ({result.Bytes / 1e6:0.0} MB on disk) in {r * 1000:0.0} ms: [bold]{result.Bytes / r / 1e9:0.00} GB/s[/]");
         console.MarkupLineInterpolated($"[grey]{MachineInfo.Describe()}[/]");
