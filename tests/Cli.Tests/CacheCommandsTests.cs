@@ -81,3 +81,36 @@ public sealed class CacheCommandsTests : IDisposable
         Assert.Contains("e2552f19db2dfdb01b3669537b6a0f1b44da38d18279535492ed5dfc2ef1ff8f matches", output);
     }
 }
+
+public sealed class DatasetInspectCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("graft-inspect-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, true);
+
+    [Fact]
+    public void DatasetInspect_EmbeddedDataset_PrintsCountsPixelRangeAndWritesTheGrid()
+    {
+        var grid = Path.Combine(_dir, "grid.png");
+        var (exit, output) = GraftCli.Run("dataset", "inspect", "--data", Path.Combine(Repo.Root, "data", "fashion-mnist-mini", "manifest.csv"), "--grid", grid);
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"T-shirt/top\s*│\s*150\s*│\s*30\s*│\s*50", output);
+        Assert.Matches(@"total\s*│\s*1500\s*│\s*300\s*│\s*500", output);
+        Assert.Contains("shape 28×28×3, pixel range 0..255", output);
+        using var image = SixLabors.ImageSharp.Image.Load(grid);
+        Assert.True(image.Width >= 5 * 28 && image.Height >= 5 * 28);
+    }
+
+    [Fact]
+    public void DatasetInspect_Json_HasClassNamesAndSplitCounts()
+    {
+        var (exit, output) = GraftCli.Run("dataset", "inspect", "--data", Path.Combine(Repo.Root, "data", "fashion-mnist-mini", "manifest.csv"),
+            "--grid", Path.Combine(_dir, "g.png"), "--json");
+
+        Assert.Equal(0, exit);
+        var report = PrecomputeCommandTests.Json(output).GetProperty("report");
+        Assert.Equal(10, report.GetProperty("classNames").GetArrayLength());
+        Assert.Equal(1500, report.GetProperty("splitCounts").GetProperty("train").GetInt32());
+    }
+}
