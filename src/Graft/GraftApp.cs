@@ -1,4 +1,5 @@
 using Graft.Cli.Commands;
+using Graft.Cli.Commands.Import;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -61,6 +62,13 @@ public static class GraftApp
             b.SetDescription("List and describe backbones (descriptors in models/onnx).");
             b.AddCommand<BackboneListCommand>("list").WithDescription("List the known backbones.");
             b.AddCommand<BackboneShowCommand>("show").WithDescription("Show one backbone's descriptor, resolved file and hash.");
+            b.AddCommand<BackboneImportKerasCommand>("import-keras")
+                .WithDescription("Build NASNetLarge/Mobile in C# from Keras weights (.h5) and write it as ONNX with its descriptor.")
+                .WithExample("backbone", "import-keras", "--arch", "nasnet-large", "--weights", "~/.keras/models/NASNet-large-no-top.h5", "-o", "models/onnx/nasnet_large.onnx")
+                .WithExample("backbone", "import-keras", "--arch", "nasnet-mobile", "--random-init", "--seed", "1", "-o", "models/onnx/nasnet_mobile_random.onnx");
+            b.AddCommand<BackboneLayersCommand>("layers")
+                .WithDescription("List a backbone's layers as the fine-tuner counts them: index, name, type, parameters, output shape.")
+                .WithExample("backbone", "layers", "nasnet_large", "--tsv");
         });
         config.AddBranch("dataset", b =>
         {
@@ -80,6 +88,8 @@ public static class GraftApp
             b.AddCommand<BenchPrecomputeCommand>("precompute")
                 .WithDescription("Raw inference, decode, the full pipeline and ML.NET's own path on the same photos.");
             b.AddCommand<BenchReadCommand>("read").WithDescription("Read-back speed of a cache: all features of every split into arrays.");
+            b.AddCommand<BenchNasNetCommand>("nasnet")
+                .WithDescription("NASNet precompute images/s at batch 1/8/32 next to the FLOP bound (random weights unless --model).");
         });
     }
 }
