@@ -57,6 +57,18 @@ public static class GraftApp
             .WithDescription("Run a frozen backbone over a dataset once and cache the pooled features on disk.")
             .WithExample("precompute", "--data", "data/fashion-mnist-mini/manifest.csv", "--cache", "cache")
             .WithExample("precompute", "--data", "~/tensorflow_datasets/oxford_flowers102", "--backbone", "nasnet_large", "--cache", "cache/flowers", "--shard", "0/2");
+        config.AddCommand<TrainHeadCommand>("train-head")
+            .WithDescription("Train a classification head on cached features (linear, mlp or lightgbm) into a run folder.")
+            .WithExample("train-head", "--cache", "cache", "--head", "mlp", "--out", "runs/mlp");
+        config.AddCommand<EvaluateCommand>("evaluate")
+            .WithDescription("Evaluate a run on the test split: metrics.json, confusion matrix, HTML report.")
+            .WithExample("evaluate", "--run", "runs/mlp");
+        config.AddCommand<PredictCommand>("predict")
+            .WithDescription("Classify image files with a run's backbone and head.")
+            .WithExample("predict", "--run", "runs/mlp", "photos/", "--top-k", "3");
+        config.AddCommand<ExportCommand>("export")
+            .WithDescription("Export a run as one ONNX classifier or an ML.NET model zip.")
+            .WithExample("export", "--run", "runs/mlp", "--format", "onnx", "-o", "classifier.onnx");
         config.AddBranch("backbone", b =>
         {
             b.SetDescription("List and describe backbones (descriptors in models/onnx).");

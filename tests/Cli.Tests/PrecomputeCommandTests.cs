@@ -19,8 +19,10 @@ public sealed class PrecomputeCommandTests : IDisposable
 
     internal static JsonElement Json(string output)
     {
-        var line = output.Split('\n').Last(l => l.TrimStart().StartsWith('{'));
-        return JsonDocument.Parse(line).RootElement;
+        // The JSON document is the last thing printed; it may span lines (indented) or be one line after log lines.
+        var lines = output.Split('\n');
+        var start = Array.FindLastIndex(lines, l => l.StartsWith('{'));
+        return JsonDocument.Parse(string.Join('\n', lines[start..])).RootElement;
     }
 
     [Fact]

@@ -4,7 +4,7 @@ namespace Graft.FeatureCache.Datasets;
 /// Which files of a folder dataset are listed as images: by extension only, case-insensitive. A file named .jpg that
 /// is not an image is still listed on purpose; the decoder rejects it later and the run reports it per item.
 /// </summary>
-internal static class ImageFileExtensions
+public static class ImageFileExtensions
 {
     private static readonly HashSet<string> Known = new(StringComparer.OrdinalIgnoreCase)
     {

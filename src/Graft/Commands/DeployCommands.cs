@@ -1,0 +1,117 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Graft.Cli.Rendering;
+using Graft.FeatureCache.Backbones;
+using Graft.HeadTrainer.Deployment;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Graft.Cli.Commands;
+
+public sealed class PredictSettings : GraftSettings
+{
+    [CommandOption("-r|--run <RUNDIR>")]
+    [Description("Run folder written by graft train-head.")]
+    public string? Run { get; init; }
+
+    [CommandArgument(0, "<IMAGE|FOLDER>")]
+    [Description("Image files, or folders searched recursively for images.")]
+    public string[] Paths { get; init; } = [];
+
+    [CommandOption("-k|--top-k <K>")]
+    [DefaultValue(5)]
+    public int TopK { get; init; } = 5;
+
+    [CommandOption("--device <DEVICE>")]
+    [DefaultValue("auto")]
+    public string Device { get; init; } = "auto";
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(32)]
+    public int BatchSize { get; init; } = 32;
+
+    [CommandOption("--json")]
+    public bool Json { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.")
+        : TopK < 1 ? ValidationResult.Error("--top-k must be at least 1.")
+        : BatchSize < 1 ? ValidationResult.Error("--batch-size must be at least 1.")
+        : ValidationResult.Success();
+}
+
+/// <summary><c>graft predict</c>: labels and probabilities straight from image files (backbone + head).</summary>
+public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettings>
+{
+    public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancel)
+    {
+        var files = settings.Paths.SelectMany(p => ImageClassifier.FindImages(ModelFileLocator.ExpandHome(p))).Distinct().ToList();
+        using var classifier = ImageClassifier.Open(ModelFileLocator.ExpandHome(settings.Run!),
+            new BackboneRunOptions { Device = ExecutionDevice.Parse(settings.Device), MaxBatchSize = Math.Min(settings.BatchSize, files.Count) });
+        var predictions = classifier.Predict(files, settings.TopK);
+        if (settings.Json)
+        {
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(predictions.Select(p => new
+            {
+                path = p.Path,
+                label = p.Label,
+                top = p.Top.Select(t => new { label = t.Label, probability = t.Probability }),
+                skipped = p.Skipped,
+            }), JsonOutput.Options));
+            return 0;
+        }
+        var table = new Table().Border(TableBorder.Rounded).AddColumn("image").AddColumn("prediction");
+        for (var k = 1; k < settings.TopK && k < classifier.ClassNames.Count; k++) table.AddColumn($"#{k + 1}");
+        var columns = table.Columns.Count;
+        foreach (var p in predictions)
+        {
+            var name = Markup.Escape(System.IO.Path.GetFileName(p.Path));
+            if (p.Skipped is not null)
+            {
+                table.AddRow([name, $"[yellow]skipped: {Markup.Escape(p.Skipped)}[/]", .. Enumerable.Repeat("", columns - 2)]);
+                continue;
+            }
+            table.AddRow([name, .. p.Top.Select((t, i) => (i == 0 ? "[bold]" : "") + $"{Markup.Escape(t.Label)} {t.Probability:P1}" + (i == 0 ? "[/]" : ""))
+                .Concat(Enumerable.Repeat("", Math.Max(0, columns - 1 - p.Top.Count)))]);
+        }
+        console.Write(table);
+        console.MarkupLineInterpolated($"[grey]{classifier.DeviceDescription}[/]");
+        return 0;
+    }
+}
+
+public sealed class ExportSettings : GraftSettings
+{
+    [CommandOption("-r|--run <RUNDIR>")]
+    public string? Run { get; init; }
+
+    [CommandOption("--format <onnx|mlnet>")]
+    [Description("onnx: one ONNX classifier (image tensor in, probabilities out); mlnet: an ML.NET model zip for PredictionEngine.")]
+    [DefaultValue("onnx")]
+    public string Format { get; init; } = "onnx";
+
+    [CommandOption("-o|--out <FILE>")]
+    [Description("Output file. Default: RUNDIR/classifier.onnx or RUNDIR/classifier.zip.")]
+    public string? Out { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.") : ValidationResult.Success();
+}
+
+/// <summary><c>graft export</c>.</summary>
+public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings>
+{
+    public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancel)
+    {
+        var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
+        var run = ModelFileLocator.ExpandHome(settings.Run!);
+        var output = settings.Out ?? System.IO.Path.Combine(run, format == ExportFormat.Onnx ? "classifier.onnx" : "classifier.zip");
+        var path = ClassifierExport.Export(run, format, ModelFileLocator.ExpandHome(output));
+        console.MarkupLineInterpolated($"wrote {path} ({new FileInfo(path).Length / 1e6:0.0} MB)");
+        var note = format == ExportFormat.Onnx
+            ? "input 'image': float32 [N,3,H,W] RGB planes 0..255 at the backbone's size; outputs 'probabilities' [N,C], 'class_index' [N]; class names in metadata 'graft.class_names'."
+            : "load with mlContext.Model.Load; input column ImagePath (string); outputs Score (float[C]) and PredictedLabel (string[1]). See README.";
+        console.MarkupLineInterpolated($"[grey]{note}[/]");
+        return 0;
+    }
+}

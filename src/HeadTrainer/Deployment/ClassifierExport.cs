@@ -1,0 +1,110 @@
+using Google.Protobuf;
+using Graft.FeatureCache.Backbones;
+using Graft.FeatureCache.Preprocessing;
+using Graft.HeadTrainer.Runs;
+using Microsoft.ML;
+using Microsoft.ML.Transforms.Image;
+using Onnx;
+
+namespace Graft.HeadTrainer.Deployment;
+
+/// <summary>Export formats of <c>graft export</c>.</summary>
+public enum ExportFormat
+{
+    /// <summary>One ONNX file: preprocessing + backbone + head, image tensor in, probabilities out.</summary>
+    Onnx,
+    /// <summary>An ML.NET model zip: LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel → class name.</summary>
+    MlNet,
+}
+
+/// <summary>
+/// Writes a trained run as a deployable classifier. Both formats carry the backbone, its preprocessing and the head,
+/// so the receiving application needs nothing from Graft.
+/// </summary>
+public static class ClassifierExport
+{
+    /// <summary>Column names of the ML.NET model: input <c>ImagePath</c>; outputs <c>Score</c> (float[C]) and
+    /// <c>PredictedLabel</c> (string[1], the class name).</summary>
+    public const string ImagePathColumn = "ImagePath";
+    public const string ScoreColumn = "Score";
+    public const string PredictedLabelColumn = "PredictedLabel";
+
+    /// <summary>Exports <paramref name="runDirectory"/> to <paramref name="outPath"/>; returns the path written.</summary>
+    public static string Export(string runDirectory, ExportFormat format, string outPath)
+    {
+        var run = RunFolder.Load(runDirectory);
+        var descriptor = run.Backbone ?? throw new GraftException($"Run '{run.Directory}' has no {RunFolder.BackboneFile}.");
+        var head = run.HeadOnnxPath is { } headPath
+            ? ModelProto.Parser.ParseFrom(File.ReadAllBytes(headPath))
+            : throw new GraftException($"The {run.Config.Head} head of run '{run.Directory}' has no ONNX form (head.onnx).",
+                "Export supports the linear and mlp heads; train one of those (graft train-head --head linear).");
+        var (backbone, mean) = LoadBackbone(descriptor, run);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        if (format == ExportFormat.Onnx)
+        {
+            var model = ClassifierOnnx.Compose(descriptor, backbone, head, run.Config.ClassNames, mean);
+            WriteAtomic(outPath, model.ToByteArray());
+            return Path.GetFullPath(outPath);
+        }
+
+        var single = ClassifierOnnx.Compose(descriptor, backbone, head, run.Config.ClassNames, mean, singleImage: true);
+        var onnxTemp = Path.Combine(Path.GetTempPath(), $"graft-export-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            File.WriteAllBytes(onnxTemp, single.ToByteArray());
+            SaveMlNet(descriptor.Preprocess, run.Config.ClassNames, onnxTemp, outPath);
+        }
+        finally
+        {
+            File.Delete(onnxTemp);
+        }
+        return Path.GetFullPath(outPath);
+    }
+
+    private static (ModelProto Backbone, float[]? Mean) LoadBackbone(BackboneDescriptor d, RunFolder run)
+    {
+        var dir = d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath);
+        var file = ModelFileLocator.Locate(d.Model, dir);
+        var sha = ModelHash.Compute(file);
+        if (!string.Equals(sha, run.Config.FeatureSet.ModelSha256, StringComparison.OrdinalIgnoreCase))
+            throw new GraftException($"The backbone file '{file}' is not the one run '{run.Directory}' was trained on.",
+                "Point the run's backbone.json at the original model file.");
+        var path = d.Input.FixedBatch ? BatchDimension.EnsureBatchedCopy(file, sha) : file;
+        var mean = d.Preprocess.MeanImage is null ? null : MeanImageLoader.Load(d.Preprocess, dir);
+        return (ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)), mean);
+    }
+
+    /// <summary>The pipeline a plain ML.NET application loads with <c>mlContext.Model.Load</c>; the ONNX bytes are
+    /// stored inside the zip.</summary>
+    private static void SaveMlNet(PreprocessSpec p, IReadOnlyList<string> classNames, string onnxPath, string outPath)
+    {
+        var ml = new MLContext(seed: 0);
+        var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>());
+        var resizing = p.Resize == ResizeMode.CenterCrop
+            ? ImageResizingEstimator.ResizingKind.IsoCrop
+            : ImageResizingEstimator.ResizingKind.Fill;
+        var names = classNames.Select((name, i) => new KeyValuePair<long, string>(i, name));
+        var pipeline = ml.Transforms.LoadImages("graft_image", imageFolder: "", inputColumnName: ImagePathColumn)
+            .Append(ml.Transforms.ResizeImages("graft_image", p.Width, p.Height, inputColumnName: "graft_image", resizing: resizing))
+            .Append(ml.Transforms.ExtractPixels(ClassifierOnnx.ImageInput, "graft_image"))
+            .Append(ml.Transforms.ApplyOnnxModel([ClassifierOnnx.ProbabilitiesOutput, ClassifierOnnx.ClassIndexOutput], [ClassifierOnnx.ImageInput], onnxPath))
+            .Append(ml.Transforms.CopyColumns(ScoreColumn, ClassifierOnnx.ProbabilitiesOutput))
+            .Append(ml.Transforms.Conversion.MapValue(PredictedLabelColumn, names, ClassifierOnnx.ClassIndexOutput));
+        var model = pipeline.Fit(empty);
+        var tmp = outPath + ".tmp";
+        ml.Model.Save(model, empty.Schema, tmp);
+        File.Move(tmp, outPath, overwrite: true);
+    }
+
+    private static void WriteAtomic(string path, byte[] bytes)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private sealed class ImageRow
+    {
+        public string ImagePath { get; set; } = "";
+    }
+}
