@@ -1,13 +1,16 @@
-// Graft's build script (Cake 7). `dotnet tool restore && dotnet cake` runs the default target on the embedded dataset.
+// Graft's build script (Cake 7). `dotnet tool restore && dotnet cake` runs the whole pipeline on the embedded dataset:
+// precompute features once → train a head on them → evaluate on the test split → report.
 //   dotnet cake --target=Test
-//   dotnet cake --target=Precompute --data=PATH --backbone=resnet18 --cache=cache/mine
-var target = Argument("target", "Precompute");
+//   dotnet cake --target=Pipeline --data=PATH --backbone=resnet18 --cache=cache/mine --head=mlp --run=runs/mine
+var target = Argument("target", "Pipeline");
 var configuration = Argument("configuration", "Release");
 var data = Argument("data", "data/fashion-mnist-mini/manifest.csv");
 var backbone = Argument("backbone", "resnet18");
 var cache = Argument("cache", "cache/fashion-mnist-mini");
 var device = Argument("device", "auto");
 var batchSize = Argument("batch-size", 32);
+var head = Argument("head", "linear");
+var run = Argument("run", "runs/fashion-mnist-mini");
 
 var solution = "./Graft.sln";
 var graftDll = $"./src/Graft/bin/{configuration}/net10.0/graft.dll";
@@ -45,5 +48,27 @@ Task("Precompute")
     .Description("Compute backbone features for --data into --cache once (reruns reuse them).")
     .IsDependentOn("Build")
     .Does(() => Graft($"precompute --data \"{data}\" --backbone {backbone} --cache \"{cache}\" --device {device} --batch-size {batchSize}"));
+
+Task("TrainHead")
+    .Description("Train a --head (linear, mlp, lightgbm) on the cached features into --run.")
+    .IsDependentOn("Build")
+    .Does(() => Graft($"train-head --cache \"{cache}\" --head {head} --out \"{run}\" --overwrite"));
+
+Task("Evaluate")
+    .Description("Evaluate --run on the test split: metrics.json, confusion matrix, report.html.")
+    .IsDependentOn("Build")
+    .Does(() => Graft($"evaluate --run \"{run}\""));
+
+Task("Report")
+    .Description("Print the run's validation and test figures and the path of its HTML report.")
+    .IsDependentOn("Build")
+    .Does(() => Graft($"report --run \"{run}\""));
+
+Task("Pipeline")
+    .Description("Precompute → TrainHead → Evaluate → Report (the default).")
+    .IsDependentOn("Precompute")
+    .IsDependentOn("TrainHead")
+    .IsDependentOn("Evaluate")
+    .IsDependentOn("Report");
 
 RunTarget(target);

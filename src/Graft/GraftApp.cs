@@ -63,6 +63,9 @@ public static class GraftApp
         config.AddCommand<EvaluateCommand>("evaluate")
             .WithDescription("Evaluate a run on the test split: metrics.json, confusion matrix, HTML report.")
             .WithExample("evaluate", "--run", "runs/mlp");
+        config.AddCommand<ReportCommand>("report")
+            .WithDescription("A run at a glance (backbone, head, validation and test figures) and the path of its HTML report.")
+            .WithExample("report", "--run", "runs/mlp");
         config.AddCommand<PredictCommand>("predict")
             .WithDescription("Classify image files with a run's backbone and head.")
             .WithExample("predict", "--run", "runs/mlp", "photos/", "--top-k", "3");
