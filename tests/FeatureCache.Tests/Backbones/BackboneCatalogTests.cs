@@ -41,6 +41,22 @@ public sealed class BackboneCatalogTests : IDisposable
         Assert.True(checkedModels >= 1, "resnet18 ships in a package and must have been checked");
     }
 
+    [Theory]
+    [InlineData("nasnet_large_tf2onnx.json", TensorLayout.Nhwc, OutputPooling.InGraph)]
+    [InlineData("nasnet_large_timm.json", TensorLayout.Nchw, OutputPooling.GlobalAverage)]
+    public void ExampleDescriptors_ForOtherNasnetExports_AreValid(string file, TensorLayout layout, OutputPooling pooling)
+    {
+        var d = BackboneDescriptor.Load(Path.Combine(Repo.Root, "models", "onnx", "examples", file));
+        Assert.Equal(4032, d.Output.Dimension);
+        Assert.Equal(331, d.Preprocess.Width);
+        Assert.Equal(layout, d.Preprocess.Layout);
+        Assert.Equal(pooling, d.Output.Pooling);
+        // Both normalise to x/127.5 − 1, as Keras's NASNet preprocess_input does.
+        var p = d.Preprocess;
+        Assert.Equal(-1f, (0 * p.Scale - p.Mean[0]) / p.Std[0], 1e-6f);
+        Assert.Equal(1f, (255 * p.Scale - p.Mean[0]) / p.Std[0], 1e-6f);
+    }
+
     [Fact]
     public void ShippedDescriptors_CarryTheirPreprocessingFacts()
     {
