@@ -94,7 +94,6 @@ public static class PrecomputeBenchmark
         {
             var store = FeatureStore.OpenOrCreate(cacheDir);
             var process = Process.GetCurrentProcess();
-            var sampler = new Progress<PrecomputeProgress>(_ => { });
             var progress = new RssProgress(rss, process);
             var summary = FeaturePrecomputer.Run(subset, backbone, store, new PrecomputeOptions
             {
