@@ -1,0 +1,45 @@
+#!/usr/bin/python3
+"""Offline yardstick for Graft's linear head: scikit-learn's LogisticRegression on the same cached features.
+
+Not part of the product or its tests. Run with Debian's python3-sklearn (apt-get install python3-sklearn):
+
+    graft features export --cache CACHE --format npy --out /tmp/feat
+    /usr/bin/python3 bench/sklearn_logreg.py /tmp/feat            # test split (or: ... /tmp/feat validation)
+
+Prints test accuracy for sklearn's default (C=1, raw and standardised features) and for C chosen on the validation
+split, the same procedure `graft train-head --head linear` follows (ML.NET's L2 = 1/C). Figures: docs/benchmarks.md.
+"""
+import sys
+import time
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+d = sys.argv[1]
+ev = sys.argv[2] if len(sys.argv) > 2 else "test"
+X, y = np.load(f"{d}/features_train.npy"), np.load(f"{d}/labels_train.npy")
+Xv, yv = np.load(f"{d}/features_validation.npy"), np.load(f"{d}/labels_validation.npy")
+Xt, yt = np.load(f"{d}/features_{ev}.npy"), np.load(f"{d}/labels_{ev}.npy")
+print(d, "train", X.shape, "validation", Xv.shape, ev, Xt.shape)
+
+
+def model(scale, C):
+    lr = LogisticRegression(C=C, max_iter=5000)
+    return make_pipeline(StandardScaler(), lr) if scale == "std" else lr
+
+
+for scale in ("raw", "std"):
+    t = time.time()
+    m = model(scale, 1.0).fit(X, y)
+    print(f"{scale} default C=1: {ev} accuracy {(m.predict(Xt) == yt).mean():.4f} ({time.time() - t:.1f} s)")
+if ev == "test":
+    for scale in ("raw", "std"):
+        best = None
+        for C in (1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100):
+            m = model(scale, C).fit(X, y)
+            va, ta = (m.predict(Xv) == yv).mean(), (m.predict(Xt) == yt).mean()
+            if best is None or va > best[0]:
+                best = (va, C, ta)
+        print(f"{scale} C chosen on validation: C={best[1]} (val {best[0]:.4f}) -> test accuracy {best[2]:.4f}")
