@@ -1,4 +1,5 @@
 using Graft.Cli.Commands;
+using Graft.Cli.Commands.FineTune;
 using Graft.Cli.Commands.Import;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -72,6 +73,10 @@ public static class GraftApp
         config.AddCommand<ExportCommand>("export")
             .WithDescription("Export a run as one ONNX classifier or an ML.NET model zip.")
             .WithExample("export", "--run", "runs/mlp", "--format", "onnx", "-o", "classifier.onnx");
+        config.AddCommand<FineTuneCommand>("finetune")
+            .WithDescription("Fine-tune the top layers of the backbone with the head of a head-training run (TorchSharp); write the result as ONNX.")
+            .WithExample("finetune", "--run", "runs/flowers", "--train-top", "339", "--epochs", "5")
+            .WithExample("finetune", "--run", "runs/hymenoptera", "--train-from", "Convolution359", "--lr", "1e-4");
         config.AddBranch("backbone", b =>
         {
             b.SetDescription("List and describe backbones (descriptors in models/onnx).");
@@ -104,6 +109,8 @@ public static class GraftApp
                 .WithDescription("Raw inference, decode, the full pipeline and ML.NET's own path on the same photos.");
             b.AddCommand<BenchHeadsCommand>("heads")
                 .WithDescription("Head retraining time on 10 000 × 4032 cached features vs the seed's recompute-every-epoch cost.");
+            b.AddCommand<BenchFineTuneCommand>("finetune")
+                .WithDescription("Fine-tuning epoch with the boundary cache vs a full forward; TorchSharp vs PyTorch training steps.");
             b.AddCommand<BenchReadCommand>("read").WithDescription("Read-back speed of a cache: all features of every split into arrays.");
             b.AddCommand<BenchNasNetCommand>("nasnet")
                 .WithDescription("NASNet precompute images/s at batch 1/8/32 next to the FLOP bound (random weights unless --model).");

@@ -1,0 +1,39 @@
+namespace Graft.FineTuner.Bench;
+
+/// <summary>Figures of <see cref="FineTuneBenchmark"/>: one fine-tuning epoch with the boundary cache vs a full forward
+/// each epoch (decode included, as the seed's per-epoch pipeline), and raw training-step throughput on in-memory tensors.</summary>
+public sealed record FineTuneBenchResult
+{
+    public required string Plan { get; init; }
+    public required string Device { get; init; }
+    public required int Images { get; init; }
+    public required int BatchSize { get; init; }
+
+    /// <summary>One-time cost: computing and storing the boundary activations of the images.</summary>
+    public required double CacheFillSeconds { get; init; }
+
+    /// <summary>Fastest epoch reading cached boundary activations (trainable top only).</summary>
+    public required double CachedEpochSeconds { get; init; }
+
+    /// <summary>Fastest epoch decoding images and running the whole backbone.</summary>
+    public required double FullEpochSeconds { get; init; }
+
+    public double EpochSpeedup => FullEpochSeconds / CachedEpochSeconds;
+
+    /// <summary>CPU seconds (all threads) of the cached-epoch measurement with the least CPU time.</summary>
+    public required double CachedEpochCpuSeconds { get; init; }
+
+    /// <summary>CPU seconds of the full-forward epoch with the least CPU time.</summary>
+    public required double FullEpochCpuSeconds { get; init; }
+
+    /// <summary>The speed-up in CPU time: the same ratio measured in the unit that other load on the machine distorts least.</summary>
+    public double EpochCpuSpeedup => FullEpochCpuSeconds / CachedEpochCpuSeconds;
+
+    /// <summary>Train-step images/s, whole backbone forward (frozen prefix without gradient), tensors in memory.</summary>
+    public required double FullStepImagesPerSecond { get; init; }
+
+    /// <summary>Train-step images/s from boundary activations in memory (the trainable top only).</summary>
+    public required double TopStepImagesPerSecond { get; init; }
+
+    public required int Threads { get; init; }
+}

@@ -1,0 +1,103 @@
+using Onnx;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Graft.FineTuner.Conversion.Ops;
+
+/// <summary>Attributes shared by MaxPool and AveragePool (2-D).</summary>
+internal abstract class PoolOp : OnnxOp
+{
+    protected PoolOp(NodeAttributes a) : base(a.Node)
+    {
+        Kernel = a.Ints("kernel_shape") ?? throw new GraftException($"{Describe}: kernel_shape is missing.");
+        Strides = a.Ints("strides") ?? [1, 1];
+        Dilations = a.Ints("dilations") ?? [1, 1];
+        Pads = a.Ints("pads");
+        AutoPad = a.String("auto_pad", "NOTSET");
+        CeilMode = a.Int("ceil_mode", 0) != 0;
+        if (Kernel.Length != 2) throw Unsupported($"{a.Node.OpType} over {Kernel.Length} spatial dimensions");
+    }
+
+    protected long[] Kernel { get; }
+    protected long[] Strides { get; }
+    protected long[] Dilations { get; }
+    protected long[]? Pads { get; }
+    protected string AutoPad { get; }
+    protected bool CeilMode { get; }
+
+    protected SpatialPadding Padding(Tensor x)
+    {
+        if (x.dim() != 4) throw Unsupported($"{Node.OpType} on a rank-{x.dim()} input");
+        return SpatialPadding.Resolve(AutoPad, Pads, x.shape[2], x.shape[3], Kernel, Strides, Dilations);
+    }
+
+    /// <summary>TorchSharp pools accept symmetric padding of at most half the kernel; anything else is padded explicitly.</summary>
+    protected bool TorchCanPad(SpatialPadding p) => p.IsSymmetric && p.Top <= Kernel[0] / 2 && p.Left <= Kernel[1] / 2;
+}
+
+/// <summary>ONNX MaxPool; explicit padding uses −∞ so padded cells never win (ONNX semantics).</summary>
+internal sealed class MaxPoolOp : PoolOp
+{
+    public MaxPoolOp(NodeAttributes a) : base(a)
+    {
+        if (a.Node.Output.Count > 1 && !string.IsNullOrEmpty(a.Node.Output[1])) throw Unsupported("the Indices output of MaxPool");
+    }
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        var pad = Padding(x);
+        if (TorchCanPad(pad))
+            return [F.max_pool2d(x, Kernel, Strides, [pad.Top, pad.Left], Dilations, CeilMode)];
+        using var padded = F.pad(x, pad.TorchPadOrder, value: double.NegativeInfinity);
+        return [F.max_pool2d(padded, Kernel, Strides, [0, 0], Dilations, CeilMode)];
+    }
+}
+
+/// <summary>
+/// ONNX AveragePool. count_include_pad = 0 (the default, and TensorFlow's "same" pooling in NASNet) averages only
+/// the real pixels of each window; 1 divides by the full window. Asymmetric padding with count_include_pad = 0 is
+/// computed as pool(pad(x)) / pool(pad(1)): the second term is the fraction of real pixels per window.
+/// </summary>
+internal sealed class AveragePoolOp : PoolOp
+{
+    private readonly bool _countIncludePad;
+
+    public AveragePoolOp(NodeAttributes a) : base(a)
+    {
+        _countIncludePad = a.Int("count_include_pad", 0) != 0;
+        if (Dilations.Any(d => d != 1)) throw Unsupported("a dilated AveragePool");
+    }
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        var pad = Padding(x);
+        if (pad.IsZero || TorchCanPad(pad))
+            return [F.avg_pool2d(x, Kernel, Strides, [pad.Top, pad.Left], CeilMode, _countIncludePad)];
+        using var padded = F.pad(x, pad.TorchPadOrder);
+        if (_countIncludePad)
+            return [F.avg_pool2d(padded, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true)];
+        using var sum = F.avg_pool2d(padded, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true);
+        using var ones = torch.ones(1, 1, x.shape[2], x.shape[3], dtype: x.dtype, device: x.device);
+        using var paddedOnes = F.pad(ones, pad.TorchPadOrder);
+        using var fraction = F.avg_pool2d(paddedOnes, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true);
+        return [sum.div(fraction)];
+    }
+}
+
+/// <summary>GlobalAveragePool / GlobalMaxPool: reduce every spatial dimension, keeping them as size 1.</summary>
+internal sealed class GlobalPoolOp : OnnxOp
+{
+    private readonly bool _max;
+
+    public GlobalPoolOp(NodeAttributes a, bool max) : base(a.Node) => _max = max;
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        var dims = Enumerable.Range(2, (int)x.dim() - 2).Select(d => (long)d).ToArray();
+        return [_max ? x.amax(dims, keepdim: true) : x.mean(dims, keepdim: true)];
+    }
+}

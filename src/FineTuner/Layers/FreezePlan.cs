@@ -1,0 +1,90 @@
+using Graft.FineTuner.Conversion;
+
+namespace Graft.FineTuner.Layers;
+
+/// <summary>
+/// Which layers of a backbone train: the top N (<c>--train-top N</c>) or every layer from a named one on
+/// (<c>--train-from NAME</c>), as Keras does with <c>layer.trainable</c> over <c>base.layers[-N:]</c>. Frozen layers'
+/// parameters get no gradient, and their BatchNormalization runs in inference mode with fixed statistics, even while the
+/// model trains (Keras's rule for trainable=False).
+/// </summary>
+public sealed class FreezePlan
+{
+    private readonly HashSet<string> _trainable;
+
+    private FreezePlan(LayerList layers, int firstTrainable, OnnxGraphModule module)
+    {
+        Layers = layers;
+        FirstTrainableLayer = firstTrainable;
+        var nodes = new bool[module.Nodes.Count];
+        foreach (var layer in layers.Layers.Skip(firstTrainable))
+            foreach (var n in layer.Nodes) nodes[n] = true;
+        TrainableNodes = nodes;
+        _trainable = layers.Layers.Skip(firstTrainable).SelectMany(l => l.Parameters).ToHashSet(StringComparer.Ordinal);
+        long Size(string name) => module.Weight(name).numel();
+        Counts = new ParameterCounts(
+            _trainable.Sum(Size),
+            module.ParameterInitializers.Where(p => !_trainable.Contains(p)).Sum(Size),
+            module.StatisticInitializers.Sum(Size));
+    }
+
+    public LayerList Layers { get; }
+
+    /// <summary>Index of the lowest trainable layer; <see cref="LayerList.Count"/> when the whole backbone is frozen.</summary>
+    public int FirstTrainableLayer { get; }
+
+    public int TrainableLayerCount => Layers.Count - FirstTrainableLayer;
+
+    public int FrozenLayerCount => FirstTrainableLayer;
+
+    /// <summary>Per node of the module: whether it belongs to a trainable layer.</summary>
+    public IReadOnlyList<bool> TrainableNodes { get; }
+
+    /// <summary>Initializer names whose Parameters train.</summary>
+    public IReadOnlySet<string> TrainableParameters => _trainable;
+
+    public ParameterCounts Counts { get; }
+
+    /// <summary>Builds the plan from exactly one of <paramref name="trainTop"/> and <paramref name="trainFrom"/>.
+    /// Throws <see cref="GraftException"/> when both or neither are given, N is out of range, or no layer has the name.</summary>
+    public static FreezePlan Create(OnnxGraphModule module, LayerList layers, int? trainTop, string? trainFrom)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (trainTop is null == string.IsNullOrEmpty(trainFrom))
+            throw new GraftException("Say which layers to fine-tune with exactly one of --train-top N and --train-from NAME.",
+                $"The backbone has {layers.Count} layers; e.g. --train-top {Math.Max(1, layers.Count / 3)}.");
+        if (trainTop is { } n)
+        {
+            if (n < 0 || n > layers.Count)
+                throw new GraftException($"--train-top {n} is out of range: the backbone has {layers.Count} layers.",
+                    $"Use 0..{layers.Count} (0 trains the head only).");
+            return new FreezePlan(layers, layers.Count - n, module);
+        }
+        var index = layers.IndexOf(trainFrom!);
+        if (index < 0)
+        {
+            var near = layers.Layers.Where(l => l.Name.Contains(trainFrom!, StringComparison.OrdinalIgnoreCase)).Take(5).Select(l => l.Name).ToList();
+            throw new GraftException($"The backbone has no layer named '{trainFrom}'.",
+                near.Count > 0 ? $"Similar names: {string.Join(", ", near)}." : "List the layers with graft backbone layers NAME.");
+        }
+        return new FreezePlan(layers, index, module);
+    }
+
+    /// <summary>Sets requires_grad on every Parameter of the module and marks the trainable nodes.</summary>
+    public void Apply(OnnxGraphModule module)
+    {
+        foreach (var name in module.ParameterInitializers)
+            module.Weight(name).requires_grad = _trainable.Contains(name);
+        module.SetTrainableNodes(TrainableNodes);
+    }
+
+    /// <summary>One line, e.g. "train the top 20 of 74 layers (from 'Convolution359'): 8,393,728 trainable, 2,782,784
+    /// frozen, 9,600 BN statistics".</summary>
+    public string Describe()
+    {
+        var from = FirstTrainableLayer < Layers.Count ? $" (from '{Layers.Layers[FirstTrainableLayer].Name}')" : "";
+        return $"train the top {TrainableLayerCount} of {Layers.Count} layers{from}: {Counts.Trainable:N0} trainable, " +
+               $"{Counts.Frozen:N0} frozen, {Counts.Statistics:N0} BatchNorm statistics (non-trainable)";
+    }
+}

@@ -1,0 +1,17 @@
+using Graft.FineTuner.Training;
+
+namespace Graft.FineTuner.Runs;
+
+/// <summary><c>graft finetune --run RUNDIR</c> as one call: read the head run, fine-tune, leave RUN/finetune as a run
+/// folder and evaluate before and after.</summary>
+public static class FineTuneRun
+{
+    public static (FineTuneResult Result, FineTunedRun Run) Execute(string runDirectory, FineTuneOptions options, HeadRunSources? sources = null,
+        bool evaluate = true, IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var inputs = HeadRun.Load(runDirectory, sources);
+        var result = FineTuneTrainer.Run(inputs, options, progress, cancel);
+        var run = FineTunedRunWriter.Write(runDirectory, inputs, result, options, evaluate, progress, cancel);
+        return (result, run);
+    }
+}

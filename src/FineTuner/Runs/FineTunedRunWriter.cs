@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Graft.FeatureCache.Backbones;
+using Graft.FeatureCache.Datasets;
+using Graft.FeatureCache.Precompute;
+using Graft.FeatureCache.Store;
+using Graft.FineTuner.Heads;
+using Graft.FineTuner.Training;
+using Graft.HeadTrainer.Evaluation;
+using Graft.HeadTrainer.Heads;
+using Graft.HeadTrainer.Runs;
+using Graft.HeadTrainer.Training;
+using Microsoft.ML;
+
+namespace Graft.FineTuner.Runs;
+
+/// <summary>
+/// Makes <c>RUN/finetune</c> a run folder the head trainer's tools read unchanged: the fine-tuned backbone's features
+/// are precomputed into the run's cache (a new feature set, keyed by the new model hash), and config.json,
+/// backbone.json, model.zip (the fine-tuned head in ML.NET form), head.onnx, summary and curves are written beside the
+/// checkpoints. Then the head-only run and the fine-tuned run are evaluated on the same split with the head trainer's
+/// evaluator (test split, or validation when there is none): metrics.json, confusion.png and report.html in each.
+/// </summary>
+public static class FineTunedRunWriter
+{
+    public static FineTunedRun Write(string runDirectory, FineTuneInputs inputs, FineTuneResult result, FineTuneOptions options,
+        bool evaluate = true, IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var parent = RunFolder.Load(runDirectory);
+        var config = parent.Config;
+        var output = inputs.OutputDirectory;
+
+        // Features of the fine-tuned backbone, for the same images and splits, in the run's cache.
+        var ft = result.WrittenBackbone;
+        var descriptor = ft.Descriptor with { Model = new ModelFileSource { Path = Path.GetRelativePath(output, ft.ModelPath) } };
+        descriptor.Save(Path.Combine(output, RunFolder.BackboneFile));
+        var store = FeatureStore.Open(config.Cache);
+        var dataset = new ImageDataset(config.Dataset.Root, Enum.Parse<DatasetFormat>(config.Dataset.Format, ignoreCase: true), config.ClassNames,
+            inputs.Items.Select(i => new DatasetItem(i.Id, i.Label, i.Split, i.Read)).ToArray(), config.Dataset.SplitSource);
+        Say(progress, $"precomputing the fine-tuned backbone's features into {store.Root} ({dataset.Items.Count} images)");
+        var summary = FeaturePrecomputer.Run(dataset, ft.Descriptor, store, new PrecomputeOptions
+        {
+            Device = ExecutionDevice.Parse(options.Device),
+            DType = config.FeatureSet.DType,
+            BatchSize = options.BatchSize,
+        }, null, cancel);
+        if (summary.Interrupted) throw new OperationCanceledException(cancel);
+        var spec = FeatureSetSpec.For(ft.Descriptor, ft.Sha256, config.FeatureSet.DType);
+
+        var head = DenseHead.Load(result.HeadDirectory).FoldNormalization();
+        var weights = new HeadWeights(head.Layers.Select(l => new DenseLayer(l.Inputs, l.Outputs,
+            HeadOnnxFile.Transpose(l.Weight, l.Outputs, l.Inputs), l.Bias, l.Activation == HeadActivation.Relu)).ToArray());
+        var ml = new MLContext(unchecked((int)config.Seed));
+        ml.Model.Save(MlpHead.Serve(ml, weights), FeatureDataView.InputSchema(weights.InputDimension), Path.Combine(output, RunFolder.ModelFile));
+        HeadOnnx.Write(weights, Path.Combine(output, RunFolder.HeadOnnxFile), config.ClassNames);
+
+        var history = result.History.Select(r => new HeadTrainer.Training.EpochRecord
+        {
+            Epoch = r.Epoch, Loss = r.Loss, Accuracy = r.Accuracy, ValLoss = r.ValLoss, ValAccuracy = r.ValAccuracy,
+            LearningRate = r.LearningRate, Seconds = r.Seconds,
+        }).ToList();
+        HeadTrainer.Runs.HistoryCsv.Write(Path.Combine(output, RunFolder.HistoryFile), history);
+        Reporting.CurvesPlot.Write(Path.Combine(output, RunFolder.CurvesFile), result.History, result.FirstFineTuneEpoch > 1 ? result.FirstFineTuneEpoch : null);
+        var parameters = Summary(ft.Descriptor.Name, result, head);
+        File.WriteAllText(Path.Combine(output, RunFolder.SummaryTextFile), parameters.ToText());
+        File.WriteAllText(Path.Combine(output, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(parameters, RunConfig.Json));
+
+        var kept = result.History.FirstOrDefault(r => r.Epoch == result.BestEpoch) ?? result.History[^1];
+        var selection = config.Selection.ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (key, value) in new Dictionary<string, object?>
+        {
+            ["finetune_from_run"] = parent.Directory,
+            ["finetune_train_top"] = options.TrainTop,
+            ["finetune_train_from"] = options.TrainFrom,
+            ["finetune_first_epoch"] = result.FirstFineTuneEpoch,
+            ["finetune_weights_from_epoch"] = result.BestEpoch,
+            ["finetune_options"] = options.IdentityText(),
+        })
+            selection[key] = JsonSerializer.SerializeToElement(value, RunConfig.Json);
+        var fineTuned = config with
+        {
+            CreatedUtc = DateTime.UtcNow,
+            FeatureSetId = spec.Id,
+            FeatureSet = spec,
+            Backbone = new RunBackbone(ft.Descriptor.Name, ft.Descriptor.Id, ft.Sha256, RunFolder.BackboneFile, result.Backbone.Total),
+            Selection = selection,
+            ValidationLoss = kept.ValLoss,
+            ValidationAccuracy = kept.ValAccuracy,
+            TrainingSeconds = result.History.Where(r => r.Epoch >= result.FirstFineTuneEpoch).Sum(r => r.Seconds),
+        };
+        var configPath = Path.Combine(output, RunFolder.ConfigFile);
+        File.WriteAllText(configPath + ".tmp", JsonSerializer.Serialize(fineTuned, RunConfig.Json) + "\n");
+        File.Move(configPath + ".tmp", configPath, overwrite: true); // written last: the folder now holds a finished run
+
+        if (!evaluate) return new FineTunedRun(output, spec.Id, null, null);
+        var split = config.Splits.Test > 0 ? Split.Test : Split.Validation;
+        Say(progress, $"evaluating the head-only run and the fine-tuned run on the {split.ToName()} split");
+        var before = Evaluator.Evaluate(parent.Directory, split);
+        var after = Evaluator.Evaluate(output, split);
+        return new FineTunedRun(output, spec.Id, before, after);
+    }
+
+    /// <summary>Keras's summary() for the fine-tuned model: frozen and trainable backbone parts, then the head.</summary>
+    private static ParameterSummary Summary(string backbone, FineTuneResult result, DenseHead head)
+    {
+        var layers = new List<SummaryLayer>
+        {
+            new($"{backbone} (frozen layers)", "ONNX, frozen", "", result.Backbone.Frozen + result.Backbone.Statistics, Trainable: false),
+            new($"{backbone} (fine-tuned layers)", "ONNX, trainable", $"(None, {head.InputDimension})", result.Backbone.Trainable, Trainable: true),
+        };
+        for (var i = 0; i < head.Layers.Count; i++)
+        {
+            var l = head.Layers[i];
+            layers.Add(new(i == 0 ? "dense" : $"dense_{i}", l.Activation == HeadActivation.Relu ? "Dense, relu" : "Dense, softmax",
+                $"(None, {l.Outputs})", (long)l.Weight.Length + l.Bias.Length, Trainable: true));
+        }
+        return new ParameterSummary { Model = $"{backbone}_finetuned", Layers = layers, BackboneParameters = result.Backbone.Total };
+    }
+
+    private static void Say(IProgress<FineTuneProgress>? progress, string line) =>
+        progress?.Report(new FineTuneProgress("write", 0, 0, 0, Message: line));
+}

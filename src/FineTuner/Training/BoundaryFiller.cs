@@ -1,0 +1,56 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Graft.FineTuner.Training;
+
+/// <summary>Computes the freeze-boundary activations of every item not yet in the cache, in eval mode (the frozen
+/// prefix has no training behaviour), and stores them. Items already cached are skipped, so an interrupted fill resumes.</summary>
+internal static class BoundaryFiller
+{
+    public static int Fill(FineTuneSession session, BoundaryCache cache, IReadOnlyList<FineTuneItem> items, int batchSize,
+        IProgress<FineTuneProgress>? progress, CancellationToken cancel)
+    {
+        var missing = items.DistinctBy(i => i.Hash).Where(i => cache.Shapes is null || !cache.Contains(i.Hash)).ToList();
+        if (missing.Count == 0) return 0;
+        var backbone = session.Backbone;
+        var wasTraining = backbone.training;
+        backbone.eval();
+        var data = new float[batchSize * session.Loader.TensorLength];
+        var done = 0;
+        try
+        {
+            foreach (var batch in missing.Chunk(batchSize))
+            {
+                cancel.ThrowIfCancellationRequested();
+                session.Loader.LoadBatch(batch, data);
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var images = tensor(data.AsSpan(0, batch.Length * session.Loader.TensorLength).ToArray(), session.InputShape(batch.Length), device: session.Device);
+                var feeds = new Dictionary<string, Tensor> { [backbone.InputName] = images };
+                var outputs = backbone.Run(feeds, session.Boundary.Values);
+                var shapes = outputs.Select(o => o.shape.Skip(1).ToArray()).ToArray();
+                cache.SetShapes(shapes);
+                var flat = outputs.Select(o => Storage.TensorValues.Floats(o)).ToArray();
+                var sizes = shapes.Select(s => (int)s.Aggregate(1L, (a, b) => a * b)).ToArray();
+                var record = new float[sizes.Sum()];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    var offset = 0;
+                    for (var b = 0; b < flat.Length; b++)
+                    {
+                        flat[b].AsSpan(i * sizes[b], sizes[b]).CopyTo(record.AsSpan(offset));
+                        offset += sizes[b];
+                    }
+                    cache.Write(batch[i].Hash, record);
+                }
+                done += batch.Length;
+                progress?.Report(new FineTuneProgress("cache", 0, done, missing.Count));
+            }
+        }
+        finally
+        {
+            backbone.train(wasTraining);
+        }
+        return missing.Count;
+    }
+}

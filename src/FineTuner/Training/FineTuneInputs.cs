@@ -1,0 +1,31 @@
+using Graft.FeatureCache.Backbones;
+using Graft.FineTuner.Heads;
+
+namespace Graft.FineTuner.Training;
+
+/// <summary>What a fine-tuning run starts from: the backbone, the trained head, the labelled images, and the
+/// head-only history it continues.</summary>
+public sealed record FineTuneInputs
+{
+    public required BackboneDescriptor Backbone { get; init; }
+
+    /// <summary>The head trained on the frozen backbone's features (the seed's first phase).</summary>
+    public required IHeadWeights Head { get; init; }
+
+    /// <summary>Train items train, validation items select (early stopping, best weights), test items are only
+    /// evaluated, before and after.</summary>
+    public required IReadOnlyList<FineTuneItem> Items { get; init; }
+
+    /// <summary>The head-only epochs (epochs 1…initial_epoch); fine-tuning numbers its epochs after them.</summary>
+    public IReadOnlyList<EpochRecord> PriorHistory { get; init; } = [];
+
+    /// <summary>Folder for checkpoints, metrics, the written backbone and head (e.g. RUN/finetune).</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>history.csv rewritten after every epoch with the prior rows and the fine-tuning rows; null:
+    /// OutputDirectory/history.csv.</summary>
+    public string? HistoryPath { get; init; }
+
+    /// <summary>Name of the written backbone (files NAME.onnx, NAME.json); null: "&lt;backbone&gt;-ft".</summary>
+    public string? OutputBackboneName { get; init; }
+}

@@ -1,0 +1,43 @@
+using Graft.FineTuner.Export;
+using Graft.FineTuner.Layers;
+
+namespace Graft.FineTuner.Training;
+
+/// <summary>The outcome of <see cref="FineTuneTrainer.Run"/>.</summary>
+public sealed record FineTuneResult
+{
+    /// <summary>Setup lines (device, layers, freeze plan, boundary, cache).</summary>
+    public required IReadOnlyList<string> Log { get; init; }
+
+    public required ParameterCounts Backbone { get; init; }
+
+    public required long HeadParameters { get; init; }
+
+    /// <summary>Head-only rows followed by fine-tuning rows.</summary>
+    public required IReadOnlyList<EpochRecord> History { get; init; }
+
+    /// <summary>First fine-tuning epoch number (initial_epoch + 1): where the curves plot draws its dashed line.</summary>
+    public required int FirstFineTuneEpoch { get; init; }
+
+    /// <summary>Epoch whose weights were kept: the lowest validation loss with early stopping on, else the last one.</summary>
+    public required int BestEpoch { get; init; }
+
+    public required bool StoppedEarly { get; init; }
+
+    /// <summary>True when the epochs read cached boundary activations.</summary>
+    public required bool UsedBoundaryCache { get; init; }
+
+    /// <summary>Seconds spent computing boundary activations in this call (0 when all were cached).</summary>
+    public required double CacheFillSeconds { get; init; }
+
+    /// <summary>Test (or, without a test split, validation) evaluation with the starting weights; null when neither split exists.</summary>
+    public SplitEvaluation? Before { get; init; }
+
+    /// <summary>The same evaluation with the kept weights.</summary>
+    public SplitEvaluation? After { get; init; }
+
+    public required FineTunedBackbone WrittenBackbone { get; init; }
+
+    /// <summary>Folder with head.json/head.bin of the fine-tuned head.</summary>
+    public required string HeadDirectory { get; init; }
+}

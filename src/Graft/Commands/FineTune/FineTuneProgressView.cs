@@ -1,0 +1,54 @@
+using Graft.FineTuner.Training;
+using Spectre.Console;
+
+namespace Graft.Cli.Commands.FineTune;
+
+/// <summary>Renders <see cref="FineTuneProgress"/>: log lines as they come, a progress bar per phase on a terminal, and
+/// on a pipe only the log lines (epoch summaries included).</summary>
+public static class FineTuneProgressView
+{
+    public static T Run<T>(IAnsiConsole console, Func<IProgress<FineTuneProgress>, T> work)
+    {
+        if (!console.Profile.Capabilities.Interactive)
+            return work(new Sync(p =>
+            {
+                if (p.Message is { } m) console.MarkupLineInterpolated($"[grey]{m}[/]");
+            }));
+
+        return console.Progress().AutoClear(true).HideCompleted(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                ProgressTask? task = null;
+                var phase = "";
+                return work(new Sync(p =>
+                {
+                    if (p.Message is { } m)
+                    {
+                        console.MarkupLineInterpolated($"[grey]{m}[/]");
+                        return;
+                    }
+                    if (p.Phase != phase || task is null)
+                    {
+                        task?.StopTask();
+                        phase = p.Phase;
+                        task = ctx.AddTask(p.Phase, maxValue: Math.Max(1, p.Total));
+                    }
+                    task.MaxValue = Math.Max(1, p.Total);
+                    task.Value = p.Done;
+                    var metrics = double.IsNaN(p.Loss) ? "" : $" loss {p.Loss:F4} acc {p.Accuracy:P1}";
+                    task.Description = p.Epoch > 0 ? $"{p.Phase} epoch {p.Epoch}{metrics}" : p.Phase;
+                }));
+            });
+    }
+
+    private sealed class Sync(Action<FineTuneProgress> handler) : IProgress<FineTuneProgress>
+    {
+        private readonly Lock _lock = new();
+
+        public void Report(FineTuneProgress value)
+        {
+            lock (_lock) handler(value);
+        }
+    }
+}

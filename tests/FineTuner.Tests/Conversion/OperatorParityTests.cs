@@ -1,0 +1,131 @@
+using Graft.FineTuner.Conversion;
+using Graft.FineTuner.Tests.Fixtures;
+using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
+
+namespace Graft.FineTuner.Tests.Conversion;
+
+/// <summary>Operator families against ONNX Runtime on small graphs built in code.</summary>
+public sealed class OperatorParityTests
+{
+    [Fact]
+    public void Forward_CntkStyleAsymmetricPadding_MatchesOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 8);
+        var x = g.Input("x", 3, 15, 15);
+        var c = g.Node("Conv", [x, g.Weight("w", [4, 3, 7, 7])], Ints("kernel_shape", 7, 7), Ints("strides", 2, 2), Ints("pads", 3, 3, 2, 2));
+        var bn = g.Node("BatchNormalization", [c, g.Weight("s", [4], 0.5f, 1.5f), g.Weight("b", [4]), g.Weight("m", [4]), g.Weight("v", [4], 0.5f, 2f)],
+            Float("epsilon", 1e-5f));
+        var r = g.Node("Relu", [bn]);
+        var mp = g.Node("MaxPool", [r], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 1, 1, 0, 0));
+        var ap0 = g.Node("AveragePool", [mp], Ints("kernel_shape", 3, 3), Ints("strides", 1, 1), Ints("pads", 1, 1, 0, 0), Int("count_include_pad", 0));
+        var ap1 = g.Node("AveragePool", [mp], Ints("kernel_shape", 3, 3), Ints("strides", 1, 1), Ints("pads", 1, 1, 0, 0), Int("count_include_pad", 1));
+        var sum = g.Node("Sum", [ap0, ap1, g.Node("Add", [ap0, ap1])]);
+        Parity.Check(g.Output(sum).Build(), [2, 3, 15, 15]);
+    }
+
+    [Fact]
+    public void Forward_MobileNetStyleBlock_MatchesOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 8, 9, 9);
+        var pw = g.Node("Conv", [x, g.Weight("pw", [16, 8, 1, 1]), g.Weight("pwb", [16])], Ints("kernel_shape", 1, 1));
+        var relu6 = g.Node("Clip", [pw, g.Floats("lo", [], [0f]), g.Floats("hi", [], [6f])]);
+        var dw = g.Node("Conv", [relu6, g.Weight("dw", [16, 1, 3, 3]), g.Weight("dwb", [16])],
+            Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Int("group", 16), Ints("strides", 2, 2));
+        var grouped = g.Node("Conv", [dw, g.Weight("gw", [8, 4, 3, 3])], Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1), Int("group", 4));
+        var gap = g.Node("GlobalAveragePool", [grouped]);
+        var flat = g.Node("Flatten", [gap], Int("axis", 1));
+        var fc = g.Node("Gemm", [flat, g.Weight("fc", [5, 8]), g.Weight("fcb", [5])], Int("transB", 1));
+        var sm = g.Node("Softmax", [fc], Int("axis", 1));
+        Parity.Check(g.Output(sm).Build(), [3, 8, 9, 9]);
+    }
+
+    [Fact]
+    public void Forward_NasNetStyleCell_MatchesOnnxRuntime()
+    {
+        // ZeroPadding2D + Cropping2D (Pad, Slice), "same" pooling with explicit pads and count_include_pad = 0,
+        // separable convolution (depthwise + pointwise), Concat of branches.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 6, 11, 11);
+        var r = g.Node("Relu", [x]);
+        var padded = g.Node("Pad", [r, g.Longs("pads", 0, 0, 0, 0, 0, 0, 1, 1)]);
+        var cropped = g.Node("Slice", [padded, g.Longs("st", 1, 1), g.Longs("en", long.MaxValue, long.MaxValue), g.Longs("ax", 2, 3)]);
+        var dw = g.Node("Conv", [cropped, g.Weight("dw", [6, 1, 5, 5])], Ints("kernel_shape", 5, 5), Ints("strides", 2, 2), Ints("pads", 1, 1, 2, 2), Int("group", 6));
+        var pw = g.Node("Conv", [dw, g.Weight("pw", [6, 6, 1, 1])], Ints("kernel_shape", 1, 1));
+        var bn = g.Node("BatchNormalization", [pw, g.Weight("s", [6], 0.5f, 1.5f), g.Weight("b", [6]), g.Weight("m", [6]), g.Weight("v", [6], 0.5f, 2f)],
+            Float("epsilon", 1e-3f));
+        var avg = g.Node("AveragePool", [x], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 0, 0, 1, 1), Int("count_include_pad", 0));
+        var avgSame = g.Node("AveragePool", [avg], Ints("kernel_shape", 3, 3), Ints("strides", 1, 1), Ints("pads", 1, 1, 1, 1), Int("count_include_pad", 0));
+        var max = g.Node("MaxPool", [x], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Ints("pads", 0, 0, 1, 1));
+        var cat = g.Node("Concat", [bn, avgSame, max, g.Node("Add", [avg, max])], Int("axis", 1));
+        var gap = g.Node("GlobalAveragePool", [cat]);
+        Parity.Check(g.Output(gap).Build(), [2, 6, 11, 11]);
+    }
+
+    [Fact]
+    public void Forward_ShapeAndReductionOps_MatchesOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 4, 6, 6);
+        var t = g.Node("Transpose", [x], Ints("perm", 0, 2, 3, 1));
+        var mean = g.Node("ReduceMean", [t], Ints("axes", 1, 2), Int("keepdims", 1));
+        var sq = g.Node("Squeeze", [mean, g.Longs("sqax", 1, 2)]);
+        var un = g.Node("Unsqueeze", [sq, g.Longs("unax", 2)]);
+        var sig = g.Node("Sigmoid", [un]);
+        var mul = g.Node("Mul", [sig, g.Weight("scale", [4, 1])]);
+        var id = g.Node("Identity", [mul]);
+        var drop = g.Node("Dropout", [id]);
+        // Dynamic reshape as torch exports view(x.size(0), -1): Shape → Gather → Unsqueeze → Concat → Reshape.
+        var shape = g.Node("Shape", [drop]);
+        var batch = g.Node("Gather", [shape, g.Longs("zero", 0)], Int("axis", 0));
+        var target = g.Node("Concat", [batch, g.Longs("minus1", -1)], Int("axis", 0));
+        var flat = g.Node("Reshape", [drop, target]);
+        var sliced = g.Node("Slice", [flat, g.Longs("s0", 1), g.Longs("e0", 3), g.Longs("a0", 1)]);
+        var both = g.Node("Concat", [flat, sliced], Int("axis", 1));
+        var mm = g.Node("MatMul", [both, g.Weight("mm", [6, 3])]);
+        Parity.Check(g.Output(mm).Build(), [3, 4, 6, 6]);
+    }
+
+    [Fact]
+    public void Forward_AutoPadAndCeilMode_MatchesOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 11);
+        var x = g.Input("x", 3, 10, 10);
+        var c = g.Node("Conv", [x, g.Weight("w", [4, 3, 3, 3])], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER"));
+        var lower = g.Node("Conv", [c, g.Weight("w2", [4, 4, 2, 2])], Ints("kernel_shape", 2, 2), String("auto_pad", "SAME_LOWER"));
+        var mp = g.Node("MaxPool", [lower], Ints("kernel_shape", 3, 3), Ints("strides", 2, 2), Int("ceil_mode", 1));
+        var mp2 = g.Node("MaxPool", [c], Ints("kernel_shape", 3, 3), Ints("strides", 1, 1), Ints("pads", 1, 1, 1, 1), Int("ceil_mode", 1));
+        var ap = g.Node("AveragePool", [mp2], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2), String("auto_pad", "SAME_UPPER"));
+        var lrelu = g.Node("LeakyRelu", [ap], Float("alpha", 0.1f));
+        var gmp = g.Node("GlobalMaxPool", [lrelu]);
+        var cat = g.Node("Concat", [g.Node("GlobalAveragePool", [mp]), gmp], Int("axis", 1));
+        Parity.Check(g.Output(cat).Build(), [2, 3, 10, 10]);
+    }
+
+    [Fact]
+    public void Forward_OldOpsetAttributeForms_MatchesOnnxRuntime()
+    {
+        // Opset 9: Clip bounds, Pad pads and Slice ranges are attributes, Softmax flattens at its axis.
+        var g = new GraphBuilder(opset: 9);
+        var x = g.Input("x", 3, 5, 5);
+        var clip = g.Node("Clip", [x], Float("min", -0.2f), Float("max", 0.3f));
+        var pad = g.Node("Pad", [clip], Ints("pads", 0, 0, 1, 2, 0, 0, 2, 1), Float("value", 0.25f));
+        var slice = g.Node("Slice", [pad], Ints("starts", 1, 0), Ints("ends", -1, 100), Ints("axes", 2, 3));
+        var sm = g.Node("Softmax", [slice], Int("axis", 1));
+        Parity.Check(g.Output(sm).Build(), [2, 3, 5, 5]);
+    }
+
+    [Fact]
+    public void Create_UnsupportedOperator_NamesOperatorAndNode()
+    {
+        var g = new GraphBuilder();
+        var x = g.Input("x", 3, 4, 4);
+        var r = g.Node("Relu", [x]);
+        var bad = g.NodeNamed("Resize", "upsample_7", [r]);
+        var file = OnnxModelFile.FromModel(g.Output(bad).Build());
+        var e = Assert.Throws<GraftException>(() => OnnxGraphModule.Create(file));
+        Assert.Contains("'Resize'", e.Message);
+        Assert.Contains("upsample_7", e.Message);
+        Assert.Contains("Conv", e.Hint);
+    }
+}

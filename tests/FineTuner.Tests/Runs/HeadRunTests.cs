@@ -1,0 +1,114 @@
+using Graft.FeatureCache.Backbones;
+using Graft.FeatureCache.Datasets;
+using Graft.FeatureCache.Precompute;
+using Graft.FeatureCache.Store;
+using Graft.FineTuner.Runs;
+using Graft.FineTuner.Tests.Fixtures;
+using Graft.FineTuner.Tests.Training;
+using Graft.HeadTrainer;
+using Graft.HeadTrainer.Deployment;
+using Graft.HeadTrainer.Heads;
+using Graft.HeadTrainer.Runs;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Graft.FineTuner.Tests.Runs;
+
+/// <summary>The seed's two phases end to end on the tiny backbone: precompute, the head trainer's MLP head, then
+/// fine-tuning of its run — and the head trainer's evaluate/predict/export on the fine-tuned run, unchanged.</summary>
+public sealed class HeadRunTests
+{
+    [Fact]
+    public void Execute_MlpHeadRun_ContinuesItAndLeavesARunTheHeadTrainerReads()
+    {
+        using var folder = new TempFolder();
+        var descriptor = TinyBackbone.Write(folder.Sub("models"));
+        WriteImages(folder.Sub("data"));
+        var store = FeatureStore.OpenOrCreate(folder.Sub("cache"));
+        FeaturePrecomputer.Run(DatasetLoader.Load(folder.Sub("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
+        var run = folder.Sub("run");
+        HeadTraining.Train(store, null, new HeadTrainingOptions
+        {
+            Head = HeadKind.Mlp,
+            Seed = 3,
+            Mlp = new MlpOptions { Hidden = 8, MaxEpochs = 4, EarlyStopping = false },
+            // An absolute model path: the head trainer copies the descriptor into the run as backbone.json.
+            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.Sub("models"), "tiny.onnx") } },
+        }, run);
+        Assert.Equal(4, RunFolder.Load(run).History.Count);
+
+        var options = TinyRun.Options(trainTop: 4, epochs: 2) with { BoundaryCacheDirectory = folder.Sub("boundary") };
+        var (result, fineTuned) = FineTuneRun.Execute(run, options);
+
+        Assert.Equal(5, result.FirstFineTuneEpoch);
+        Assert.Equal(0.5f, HeadRun.Load(run).Head.Layers[^1].DropoutBefore);
+        Assert.Equal([1, 2, 3, 4, 5, 6], RunFolder.Load(run).History.Select(r => r.Epoch));
+        Assert.Equal(4, Graft.FineTuner.Training.HistoryCsv.Read(Path.Combine(run, HeadRun.OutputFolder, "history-head.csv")).Count);
+        Assert.True(File.Exists(Path.Combine(run, "curves.png")));
+
+        // RUN/finetune is a run folder: evaluated before and after on the test split with the head trainer's evaluator…
+        var ft = RunFolder.Load(fineTuned.Directory);
+        Assert.Equal(result.WrittenBackbone.Sha256, ft.Config.Backbone.ModelSha256);
+        Assert.Equal(Split.Test, fineTuned.After!.Split);
+        Assert.Equal(8, fineTuned.After.Metrics.NumExamples);
+        Assert.True(File.Exists(Path.Combine(run, "metrics.json")));
+        Assert.True(File.Exists(Path.Combine(fineTuned.Directory, "report.html")));
+        // …and equals the fine-tuner's own evaluation of the same weights (ONNX Runtime features + ML.NET head vs TorchSharp).
+        Assert.Equal(result.After!.Accuracy, fineTuned.After.Metrics.Accuracy, 6);
+        Assert.Equal(result.After.Loss, fineTuned.After.Metrics.LogLoss, 3);
+
+        // predict and export read it like any run.
+        using (var classifier = ImageClassifier.Open(fineTuned.Directory, new BackboneRunOptions { Device = ExecutionDevice.Cpu }))
+        {
+            var predictions = classifier.Predict(Directory.GetFiles(Path.Combine(folder.Sub("data"), "test", "red")), topK: 2);
+            Assert.Equal(4, predictions.Count);
+        }
+        var exported = ClassifierExport.Export(fineTuned.Directory, Graft.HeadTrainer.Deployment.ExportFormat.Onnx, folder.Sub("classifier.onnx"));
+        Assert.True(File.Exists(exported));
+
+        // Running the same command again finds the run finished instead of appending rows twice.
+        FineTuneRun.Execute(run, options, evaluate: false);
+        Assert.Equal(6, RunFolder.Load(run).History.Count);
+    }
+
+    [Fact]
+    public void Load_ImageChangedSinceFeatures_IsRefusedOnRead()
+    {
+        using var folder = new TempFolder();
+        WriteImages(folder.Sub("data"), perClass: 2);
+        var dataset = DatasetLoader.Load(folder.Sub("data"));
+        var entries = dataset.Items.Select(i => new ManifestEntry(i.Id, i.Split.ToName(), i.Label, ContentHash.Of(i.Read()).ToString())).ToList();
+        var manifest = new DatasetManifest
+        {
+            ShardIndex = 0, ShardCount = 1, DatasetRoot = dataset.Root, DatasetFormat = dataset.Format.ToString(), SplitSource = dataset.SplitSource,
+            ClassNames = dataset.ClassNames, CreatedUtc = DateTime.UtcNow, Items = entries,
+        };
+        var items = FineTuneItems.FromManifest(manifest);
+        File.WriteAllBytes(Path.Combine(dataset.Root, dataset.Items[0].Id), File.ReadAllBytes(Path.Combine(dataset.Root, dataset.Items[1].Id)));
+        var e = Assert.Throws<GraftException>(() => items.First(i => i.Id == dataset.Items[0].Id).Read());
+        Assert.Contains("changed", e.Message);
+    }
+
+    /// <summary>train/validation/test folders of 20×20 PNGs in two classes (reddish, bluish).</summary>
+    private static void WriteImages(string root, int perClass = 8)
+    {
+        var rng = new Random(4);
+        foreach (var split in new[] { "train", "validation", "test" })
+            foreach (var (name, red) in new[] { ("blue", false), ("red", true) })
+            {
+                var dir = Path.Combine(root, split, name);
+                Directory.CreateDirectory(dir);
+                for (var i = 0; i < (split == "train" ? perClass : perClass / 2); i++)
+                {
+                    using var image = new Image<Rgb24>(20, 20);
+                    for (var y = 0; y < 20; y++)
+                        for (var x = 0; x < 20; x++)
+                        {
+                            var n = (byte)rng.Next(0, 120);
+                            image[x, y] = red ? new Rgb24((byte)(120 + n), (byte)rng.Next(256), n) : new Rgb24(n, (byte)rng.Next(256), (byte)(120 + n));
+                        }
+                    image.SaveAsPng(Path.Combine(dir, $"{i}.png"));
+                }
+            }
+    }
+}

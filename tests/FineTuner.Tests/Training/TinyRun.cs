@@ -1,0 +1,53 @@
+using Graft.FeatureCache.Backbones;
+using Graft.FineTuner.Tests.Fixtures;
+using Graft.FineTuner.Training;
+
+namespace Graft.FineTuner.Tests.Training;
+
+/// <summary>A fine-tuning run of the tiny backbone in a temp folder.</summary>
+internal sealed class TinyRun : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    public TinyRun()
+    {
+        Backbone = TinyBackbone.Write(_folder.Sub("models"));
+        Items = TinyBackbone.Items();
+    }
+
+    public BackboneDescriptor Backbone { get; }
+
+    public IReadOnlyList<FineTuneItem> Items { get; }
+
+    public string Folder => _folder.Path;
+
+    public static FineTuneOptions Options(int? trainTop = 4, int epochs = 3) => new()
+    {
+        TrainTop = trainTop,
+        Epochs = epochs,
+        LearningRate = 3e-3,
+        BackboneLearningRateMultiplier = 0.5,
+        BatchSize = 8,
+        Patience = 0,
+        Seed = 17,
+        Device = "cpu",
+    };
+
+    public FineTuneResult Run(FineTuneOptions options, string output = "out", CancellationToken cancel = default,
+        IProgress<FineTuneProgress>? progress = null, IReadOnlyList<EpochRecord>? prior = null)
+    {
+        options = options with { BoundaryCacheDirectory = options.BoundaryCacheDirectory ?? _folder.Sub("boundary") };
+        return FineTuneTrainer.Run(new FineTuneInputs
+        {
+            Backbone = Backbone,
+            Head = TinyBackbone.Head(),
+            Items = Items,
+            PriorHistory = prior ?? [],
+            OutputDirectory = _folder.Sub(output),
+        }, options, progress, cancel);
+    }
+
+    public string Output(string output = "out") => _folder.Sub(output);
+
+    public void Dispose() => _folder.Dispose();
+}
