@@ -79,7 +79,7 @@ public static class HeadTraining
         head.WriteOnnx(Path.Combine(directory, RunFolder.HeadOnnxFile), data.ClassNames);
         HistoryCsv.Write(Path.Combine(directory, RunFolder.HistoryFile), head.History);
         File.WriteAllBytes(Path.Combine(directory, RunFolder.CurvesFile), CurvesPlot.Render(head.History, kept));
-        descriptor?.Save(Path.Combine(directory, RunFolder.BackboneFile));
+        descriptor?.WithAbsolutePaths().Save(Path.Combine(directory, RunFolder.BackboneFile));
         File.WriteAllText(Path.Combine(directory, RunFolder.SummaryTextFile), summary.ToText());
         File.WriteAllText(Path.Combine(directory, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(summary, RunConfig.Json));
         WriteAtomic(Path.Combine(directory, RunFolder.ConfigFile), JsonSerializer.Serialize(config, RunConfig.Json) + "\n");

@@ -60,6 +60,18 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
     }
 
     [Fact]
+    public void BatchNormalization_CarriesKerasEpsilonAndMomentum()
+    {
+        var bn = large.Proto.Graph.Node.Where(n => n.OpType == "BatchNormalization").ToList();
+        Assert.NotEmpty(bn);
+        Assert.All(bn, n =>
+        {
+            Assert.Equal(1e-3f, n.Attribute.Single(a => a.Name == "epsilon").F);
+            Assert.Equal(0.9997f, n.Attribute.Single(a => a.Name == "momentum").F);
+        });
+    }
+
+    [Fact]
     public void Metadata_ListsThe1039KerasLayers()
     {
         var meta = large.Proto.MetadataProps.ToDictionary(p => p.Key, p => p.Value);

@@ -85,6 +85,23 @@ public sealed record BackboneDescriptor
         return d;
     }
 
+    /// <summary>
+    /// This descriptor with user-file paths made absolute (relative ones are taken from the descriptor's own folder),
+    /// so a copy saved elsewhere — a run folder's backbone.json — still finds its model. Package paths stay as they are.
+    /// </summary>
+    public BackboneDescriptor WithAbsolutePaths()
+    {
+        var dir = DescriptorPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(DescriptorPath)!;
+        ModelFileSource Rebase(ModelFileSource s) =>
+            s.IsPackage || Path.IsPathRooted(ModelFileLocator.ExpandHome(s.Path)) ? s : s with { Path = Path.GetFullPath(Path.Combine(dir, s.Path)) };
+        var mean = Preprocess.MeanImage;
+        return this with
+        {
+            Model = Rebase(Model),
+            Preprocess = mean is null ? Preprocess : Preprocess with { MeanImage = mean with { File = Rebase(mean.File) } },
+        };
+    }
+
     /// <summary>Writes the descriptor as indented JSON.</summary>
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions) + "\n");
 }

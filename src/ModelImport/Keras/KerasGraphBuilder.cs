@@ -12,6 +12,10 @@ public sealed class KerasGraphBuilder
     /// <summary>Keras BatchNormalization epsilon used by keras.applications.nasnet.</summary>
     public const float NasNetBatchNormEpsilon = 1e-3f;
 
+    /// <summary>Keras BatchNormalization momentum used by keras.applications.nasnet (moving = m·moving + (1−m)·batch,
+    /// the ONNX convention too), so trainable BatchNorm layers update as slowly in fine-tuning as in Keras.</summary>
+    public const float NasNetBatchNormMomentum = 0.9997f;
+
     private readonly List<KerasLayer> _created = [];
     private readonly Dictionary<string, int> _counters = [];
     private readonly HashSet<string> _names = [];
@@ -52,12 +56,13 @@ public sealed class KerasGraphBuilder
     }
 
     /// <summary><c>layers.BatchNormalization(axis=-1, epsilon)</c>: gamma, beta, moving_mean, moving_variance.</summary>
-    public KerasLayer BatchNormalization(KerasLayer x, string? name = null, float epsilon = NasNetBatchNormEpsilon)
+    public KerasLayer BatchNormalization(KerasLayer x, string? name = null, float epsilon = NasNetBatchNormEpsilon, float momentum = NasNetBatchNormMomentum)
     {
         var c = x.OutputShape.Channels;
         return Record(new KerasLayer(Name(name, "batch_normalization"), KerasLayerKind.BatchNormalization, [x], x.OutputShape, _created.Count)
         {
             Epsilon = epsilon,
+            Momentum = momentum,
             Weights = [new("gamma", [c]), new("beta", [c]), new("moving_mean", [c]), new("moving_variance", [c])],
         });
     }

@@ -52,6 +52,9 @@ public sealed class KerasLayer
     /// <summary>BatchNormalization epsilon (Keras NASNet: 1e-3).</summary>
     public float Epsilon { get; init; }
 
+    /// <summary>BatchNormalization momentum (Keras NASNet: 0.9997).</summary>
+    public float Momentum { get; init; }
+
     /// <summary>Weight variables in Keras's order (the order of <c>layer.weights</c> and of <c>weight_names</c> in a
     /// weight file); empty for layers without weights.</summary>
     public IReadOnlyList<KerasWeightSpec> Weights { get; init; } = [];

@@ -131,7 +131,7 @@ public static class KerasOnnxWriter
             case KerasLayerKind.BatchNormalization:
                 graph.Node.Add(Node("BatchNormalization", name,
                     [layer.Input.Name, $"{name}/gamma", $"{name}/beta", $"{name}/moving_mean", $"{name}/moving_variance"],
-                    Float("epsilon", layer.Epsilon)));
+                    Float("epsilon", layer.Epsilon), Float("momentum", layer.Momentum)));
                 break;
             case KerasLayerKind.Activation:
                 graph.Node.Add(Node("Relu", name, [layer.Input.Name]));

@@ -139,6 +139,25 @@ public sealed class BackboneCatalogTests : IDisposable
     }
 
     [Fact]
+    public void WithAbsolutePaths_SavedElsewhere_StillFindsTheUserModel()
+    {
+        Directory.CreateDirectory(_dir.File("models"));
+        TinyOnnx.Write(_dir.File("models/mine.onnx"));
+        var original = OnnxBackboneTests.Tiny("mine.onnx");
+        original.Save(_dir.File("models/mine.json"));
+        var loaded = BackboneDescriptor.Load(_dir.File("models/mine.json"));
+        Directory.CreateDirectory(_dir.File("run"));
+
+        loaded.WithAbsolutePaths().Save(_dir.File("run/backbone.json"));
+        var copy = BackboneDescriptor.Load(_dir.File("run/backbone.json"));
+
+        Assert.Equal(_dir.File("models/mine.onnx"), ModelFileLocator.Locate(copy.Model, _dir.File("run")));
+        Assert.Equal(loaded.Preprocess.CanonicalText(), copy.Preprocess.CanonicalText());
+        var resnet = BackboneCatalog.Default().Resolve("resnet18");
+        Assert.Equal(resnet.Model, resnet.WithAbsolutePaths().Model); // package paths stay package paths
+    }
+
+    [Fact]
     public void Load_MalformedDescriptor_ThrowsGraftException()
     {
         File.WriteAllText(_dir.File("bad.json"), "{ \"name\": \"x\", ");
