@@ -11,6 +11,9 @@ var device = Argument("device", "auto");
 var batchSize = Argument("batch-size", 32);
 var head = Argument("head", "linear");
 var run = Argument("run", "runs/fashion-mnist-mini");
+var trainTop = Argument("train-top", "");
+var trainFrom = Argument("train-from", "");
+var libtorch = Argument("libtorch", "");   // e.g. libtorch-cuda-12.8-linux-x64 on a CUDA machine
 
 var solution = "./Graft.sln";
 var graftDll = $"./src/Graft/bin/{configuration}/net10.0/graft.dll";
@@ -37,7 +40,12 @@ Task("Restore")
 
 Task("Build")
     .IsDependentOn("Restore")
-    .Does(() => DotNetBuild(solution, new DotNetBuildSettings { Configuration = configuration, NoRestore = true }));
+    .Does(() => DotNetBuild(solution, new DotNetBuildSettings
+    {
+        Configuration = configuration,
+        NoRestore = string.IsNullOrEmpty(libtorch),
+        MSBuildSettings = string.IsNullOrEmpty(libtorch) ? null : new DotNetMSBuildSettings().WithProperty("LibTorchPackage", libtorch),
+    }));
 
 Task("Test")
     .Description("Run every test project.")
@@ -63,6 +71,17 @@ Task("Report")
     .Description("Print the run's validation and test figures and the path of its HTML report.")
     .IsDependentOn("Build")
     .Does(() => Graft($"report --run \"{run}\""));
+
+Task("FineTune")
+    .Description("Fine-tune the top layers of --run's backbone (--train-top N or --train-from LAYER) with its head.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    if (string.IsNullOrEmpty(trainTop) == string.IsNullOrEmpty(trainFrom))
+        throw new CakeException("FineTune needs exactly one of --train-top=N or --train-from=LAYER.");
+    var cut = string.IsNullOrEmpty(trainTop) ? $"--train-from {trainFrom}" : $"--train-top {trainTop}";
+    Graft($"finetune --run \"{run}\" {cut} --device {device}");
+});
 
 Task("Pipeline")
     .Description("Precompute → TrainHead → Evaluate → Report (the default).")
