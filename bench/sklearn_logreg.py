@@ -7,7 +7,7 @@ Not part of the product or its tests. Run with Debian's python3-sklearn (apt-get
     /usr/bin/python3 bench/sklearn_logreg.py /tmp/feat            # test split (or: ... /tmp/feat validation)
 
 Prints test accuracy for sklearn's default (C=1, raw and standardised features) and for C chosen on the validation
-split, the same procedure `graft train-head --head linear` follows (ML.NET's L2 = 1/C). Figures: docs/benchmarks.md.
+split (a stratified 10% hold-out of train when there is none), the same procedure `graft train-head --head linear` follows (ML.NET's L2 = 1/C). Figures: docs/benchmarks.md.
 """
 import sys
 import time
@@ -19,8 +19,15 @@ from sklearn.preprocessing import StandardScaler
 
 d = sys.argv[1]
 ev = sys.argv[2] if len(sys.argv) > 2 else "test"
+import os
+
 X, y = np.load(f"{d}/features_train.npy"), np.load(f"{d}/labels_train.npy")
-Xv, yv = np.load(f"{d}/features_validation.npy"), np.load(f"{d}/labels_validation.npy")
+if os.path.exists(f"{d}/features_validation.npy"):
+    Xv, yv = np.load(f"{d}/features_validation.npy"), np.load(f"{d}/labels_validation.npy")
+    Xs, ys = X, y
+else:  # no validation split (e.g. IDX): select C on a stratified 10% hold-out of train, as Graft does
+    from sklearn.model_selection import train_test_split
+    Xs, Xv, ys, yv = train_test_split(X, y, test_size=0.1, stratify=y, random_state=42)
 Xt, yt = np.load(f"{d}/features_{ev}.npy"), np.load(f"{d}/labels_{ev}.npy")
 print(d, "train", X.shape, "validation", Xv.shape, ev, Xt.shape)
 
@@ -38,7 +45,7 @@ if ev == "test":
     for scale in ("raw", "std"):
         best = None
         for C in (1e-4, 1e-3, 1e-2, 1e-1, 1, 10, 100):
-            m = model(scale, C).fit(X, y)
+            m = model(scale, C).fit(Xs, ys)
             va, ta = (m.predict(Xv) == yv).mean(), (m.predict(Xt) == yt).mean()
             if best is None or va > best[0]:
                 best = (va, C, ta)

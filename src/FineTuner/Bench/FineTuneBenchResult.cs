@@ -36,4 +36,17 @@ public sealed record FineTuneBenchResult
     public required double TopStepImagesPerSecond { get; init; }
 
     public required int Threads { get; init; }
+
+    /// <summary>The epoch figures scaled to a dataset of <paramref name="images"/> training images. Every term is per image
+    /// (decode, forward, backward, cache read), so the scaling is linear; it ignores a ragged last batch.</summary>
+    public (double FullEpochSeconds, double CachedEpochSeconds, double CacheFillSeconds) ScaledTo(int images)
+    {
+        var k = (double)images / Images;
+        return (FullEpochSeconds * k, CachedEpochSeconds * k, CacheFillSeconds * k);
+    }
+
+    /// <summary>Training-split sizes of the datasets the seed targets, for <see cref="ScaledTo"/>: TFDS oxford_flowers102
+    /// (train 1020) and cassava (train 5656).</summary>
+    public static IReadOnlyList<(string Name, int Images)> ReferenceDatasets { get; } =
+        [("Flowers-102 train", 1020), ("cassava train", 5656)];
 }

@@ -19,7 +19,7 @@ public class GraftSettings : CommandSettings
 public class DatasetSettings : GraftSettings
 {
     [CommandOption("-d|--data <PATH>")]
-    [Description("Dataset: a folder per class (optionally under train/validation/test), a CSV manifest path,label[,split], an IDX folder or a TFDS prepared folder.")]
+    [Description("Dataset: a folder per class (optionally under train/validation/test), a CSV manifest path,label[[,split]], an IDX folder or a TFDS prepared folder.")]
     public string? Data { get; init; }
 
     [CommandOption("--format <FORMAT>")]

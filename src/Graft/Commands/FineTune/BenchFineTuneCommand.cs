@@ -28,7 +28,12 @@ public sealed class BenchFineTuneCommand(IAnsiConsole console) : Command<BenchFi
         JsonElement? pytorch = settings.PyTorch is null ? null : JsonDocument.Parse(File.ReadAllText(settings.PyTorch)).RootElement.Clone();
         if (settings.Json)
         {
-            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { torchsharp = r, pytorch }, JsonOutput.Options));
+            var extrapolated = FineTuneBenchResult.ReferenceDatasets.Select(d =>
+            {
+                var (full, cached, fill) = r.ScaledTo(d.Images);
+                return new { dataset = d.Name, images = d.Images, full_epoch_seconds = full, cached_epoch_seconds = cached, cache_fill_seconds = fill };
+            });
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { torchsharp = r, extrapolated, pytorch }, JsonOutput.Options));
             return ExitCodes.Ok;
         }
         var epochs = new Table().Border(TableBorder.Rounded).AddColumn($"epoch of {r.Images} images, batch {r.BatchSize}")
@@ -38,6 +43,15 @@ public sealed class BenchFineTuneCommand(IAnsiConsole console) : Command<BenchFi
         epochs.AddRow("[bold]speed-up[/]", $"[bold]{r.EpochSpeedup:F2}×[/]", $"[bold]{r.EpochCpuSpeedup:F2}×[/]");
         epochs.AddRow("one-time cache fill", $"{r.CacheFillSeconds:F2}", "");
         console.Write(epochs);
+        var scaled = new Table().Border(TableBorder.Rounded).AddColumn("epoch extrapolated to")
+            .AddColumn(new TableColumn("full forward").RightAligned()).AddColumn(new TableColumn("boundary cache").RightAligned())
+            .AddColumn(new TableColumn("one-time fill").RightAligned());
+        foreach (var (name, images) in FineTuneBenchResult.ReferenceDatasets)
+        {
+            var (full, cached, fill) = r.ScaledTo(images);
+            scaled.AddRow($"{name} ({images} images)", Duration(full), Duration(cached), Duration(fill));
+        }
+        console.Write(scaled);
         var steps = new Table().Border(TableBorder.Rounded).AddColumn($"training step, batch {r.BatchSize}, images/s").AddColumn(new TableColumn("TorchSharp").RightAligned()).AddColumn(new TableColumn("PyTorch").RightAligned());
         string Py(string key) => pytorch is { } p && p.TryGetProperty(key, out var v) ? $"{v.GetDouble():F1}" : "-";
         steps.AddRow("whole network forward", $"{r.FullStepImagesPerSecond:F1}", Py("full_step_images_per_s"));
@@ -48,6 +62,9 @@ public sealed class BenchFineTuneCommand(IAnsiConsole console) : Command<BenchFi
             console.MarkupLineInterpolated($"[grey]PyTorch: {engine.GetString()}, {py.GetProperty("threads").GetInt32()} threads[/]");
         return ExitCodes.Ok;
     }
+
+    private static string Duration(double seconds) =>
+        seconds < 120 ? $"{seconds:F0} s" : seconds < 7200 ? $"{seconds / 60:F1} min" : $"{seconds / 3600:F1} h";
 
     /// <summary>Log lines printed in order, on the reporting thread.</summary>
     private sealed class Lines(IAnsiConsole console) : IProgress<string>
