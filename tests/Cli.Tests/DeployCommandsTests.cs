@@ -156,6 +156,22 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
         Assert.Contains("Trainable params: " + (512 * 512 + 512 + 512 * 3 + 3).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), summary);
     }
 
+    [Fact]
+    public void TrainHead_HoldOut_SelectsOnPartOfTrainAndLeavesTheValidationSplitUnseen()
+    {
+        var run = Path.Combine(_runs.Root, "runs", "linear-hold-out");
+        var (exit, output) = GraftCli.Run("train-head", "--cache", _runs.Cache, "--out", run, "--hold-out", "--validation-fraction", "0.25", "--json");
+        Assert.True(exit == 0, output);
+
+        var splits = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("splits");
+        Assert.Equal(18, splits.GetProperty("train").GetInt32()); // 3 classes × (8 − 2 held out)
+        Assert.Equal(6, splits.GetProperty("validation").GetInt32());
+        Assert.Equal("hold-out", splits.GetProperty("validation_source").GetProperty("kind").GetString());
+        var (evalExit, evalOutput) = GraftCli.Run("evaluate", "--run", run, "--split", "validation", "--json");
+        Assert.True(evalExit == 0, evalOutput);
+        Assert.Contains("\"num_examples\": 9", evalOutput); // the cache's own validation split, 3 × 3
+    }
+
     [Theory]
     [InlineData(new[] { "train-head", "--cache", "/nonexistent/cache", "--out", "/tmp/x" }, "is not a Graft feature cache")]
     [InlineData(new[] { "train-head", "--cache", "." }, "--out RUNDIR is required")]

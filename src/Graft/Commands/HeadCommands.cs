@@ -57,8 +57,12 @@ public sealed class TrainHeadSettings : CacheSettings
     public double? L2 { get; init; }
 
     [CommandOption("--validation-fraction <F>")]
-    [Description("Share of train held out for validation when the cache has no validation split (default 0.1, seeded).")]
+    [Description("Share of train held out for validation when the cache has no validation split, or with --hold-out (default 0.1, seeded).")]
     public double? ValidationFraction { get; init; }
+
+    [CommandOption("--hold-out")]
+    [Description("Select on a seeded hold-out of train (--validation-fraction) even when the cache has a validation split, which then stays unseen: report on it without selection bias.")]
+    public bool HoldOut { get; init; }
 
     [CommandOption("--overwrite")]
     [Description("Replace an existing run folder.")]
@@ -79,6 +83,7 @@ public sealed class TrainHeadSettings : CacheSettings
             Head = kind,
             Seed = Seed,
             ValidationFraction = ValidationFraction ?? defaults.ValidationFraction,
+            HoldOutValidation = HoldOut,
             Overwrite = Overwrite,
             Linear = defaults.Linear with { L2 = L2 },
             Mlp = defaults.Mlp with
