@@ -29,13 +29,14 @@ public static class FineTunedRunWriter
         var config = parent.Config;
         var output = inputs.OutputDirectory;
 
-        // Features of the fine-tuned backbone, for the same images and splits, in the run's cache.
+        // Features of the fine-tuned backbone, for the same images and splits as the cache's own set (not the
+        // fine-tuner's hold-out relabelling), in the run's cache: evaluate then reads the same rows for both runs.
         var ft = result.WrittenBackbone;
         var descriptor = ft.Descriptor with { Model = new ModelFileSource { Path = Path.GetRelativePath(output, ft.ModelPath) } };
         descriptor.Save(Path.Combine(output, RunFolder.BackboneFile));
         var store = FeatureStore.Open(config.Cache);
         var dataset = new ImageDataset(config.Dataset.Root, Enum.Parse<DatasetFormat>(config.Dataset.Format, ignoreCase: true), config.ClassNames,
-            inputs.Items.Select(i => new DatasetItem(i.Id, i.Label, i.Split, i.Read)).ToArray(), config.Dataset.SplitSource);
+            (inputs.DatasetItems ?? inputs.Items).Select(i => new DatasetItem(i.Id, i.Label, i.Split, i.Read)).ToArray(), config.Dataset.SplitSource);
         Say(progress, $"precomputing the fine-tuned backbone's features into {store.Root} ({dataset.Items.Count} images)");
         var summary = FeaturePrecomputer.Run(dataset, ft.Descriptor, store, new PrecomputeOptions
         {

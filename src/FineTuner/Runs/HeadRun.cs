@@ -34,7 +34,8 @@ public static class HeadRun
         var manifest = set.LoadManifest();
         if (!manifest.ClassNames.SequenceEqual(config.ClassNames))
             throw new GraftException("The cache's classes are not the run's.", "Fine-tune with the cache the head was trained on.");
-        var items = WithRunValidation(FineTuneItems.FromManifest(manifest), config);
+        var datasetItems = FineTuneItems.FromManifest(manifest);
+        var items = WithRunValidation(datasetItems, config);
 
         catalog ??= BackboneCatalog.Default();
         var backbone = sources.Backbone is not null ? catalog.Resolve(sources.Backbone)
@@ -75,6 +76,7 @@ public static class HeadRun
             Backbone = backbone,
             Head = head,
             Items = items,
+            DatasetItems = datasetItems,
             PriorHistory = prior,
             OutputDirectory = output,
             HistoryPath = epochs ? runHistory : Path.Combine(output, RunFolder.HistoryFile),

@@ -16,6 +16,12 @@ public sealed record FineTuneInputs
     /// evaluated, before and after.</summary>
     public required IReadOnlyList<FineTuneItem> Items { get; init; }
 
+    /// <summary>Every image of the cache's feature set with the split the cache gives it, for precomputing the
+    /// fine-tuned backbone's features: with a hold-out run, <see cref="Items"/> relabels part of train as validation and
+    /// leaves the cache's validation split out, which must not leak into the new feature set's manifest. Null:
+    /// <see cref="Items"/>.</summary>
+    public IReadOnlyList<FineTuneItem>? DatasetItems { get; init; }
+
     /// <summary>The head-only epochs (epochs 1…initial_epoch); fine-tuning numbers its epochs after them.</summary>
     public IReadOnlyList<EpochRecord> PriorHistory { get; init; } = [];
 

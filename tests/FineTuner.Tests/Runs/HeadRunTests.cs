@@ -72,6 +72,38 @@ public sealed class HeadRunTests
     }
 
     [Fact]
+    public void Execute_HoldOutRun_FineTunedFeatureSetKeepsTheCachesSplits()
+    {
+        using var folder = new TempFolder();
+        var descriptor = TinyBackbone.Write(folder.Sub("models"));
+        WriteImages(folder.Sub("data"));
+        var store = FeatureStore.OpenOrCreate(folder.Sub("cache"));
+        FeaturePrecomputer.Run(DatasetLoader.Load(folder.Sub("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
+        var run = folder.Sub("run");
+        HeadTraining.Train(store, null, new HeadTrainingOptions
+        {
+            Head = HeadKind.Linear,
+            Seed = 3,
+            HoldOutValidation = true,
+            ValidationFraction = 0.25,
+            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.Sub("models"), "tiny.onnx") } },
+        }, run);
+        Assert.Equal(4, HeadRun.Load(run).Items.Count(i => i.Split == Split.Validation)); // the hold-out: 2 of 8 per class
+
+        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.Sub("boundary") };
+        var (_, fineTuned) = FineTuneRun.Execute(run, options);
+
+        // The new feature set mirrors the cache's: 16 train, 8 validation, 8 test — not the fine-tuner's relabelled rows.
+        var set = store.Sets.Single(s => s.Id == RunFolder.Load(fineTuned.Directory).Config.FeatureSetId);
+        var splits = set.LoadManifest().Items.GroupBy(i => i.Split).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(new Dictionary<string, int> { ["train"] = 16, ["validation"] = 8, ["test"] = 8 }, splits);
+        var before = Graft.HeadTrainer.Evaluation.Evaluator.Evaluate(run, Split.Validation);
+        var after = Graft.HeadTrainer.Evaluation.Evaluator.Evaluate(fineTuned.Directory, Split.Validation);
+        Assert.Equal(8, before.Metrics.NumExamples);
+        Assert.Equal(8, after.Metrics.NumExamples);
+    }
+
+    [Fact]
     public void Load_ImageChangedSinceFeatures_IsRefusedOnRead()
     {
         using var folder = new TempFolder();
