@@ -17,7 +17,7 @@ namespace Graft.FineTuner.Runs;
 /// </summary>
 public static class HeadRun
 {
-    public const string OutputFolder = "finetune";
+    public const string OutputFolder = RunFolder.FineTuneFolder;
 
     public static FineTuneInputs Load(string runDirectory, HeadRunSources? sources = null, BackboneCatalog? catalog = null)
     {

@@ -31,6 +31,10 @@ public sealed class RunFolder
     public const string SummaryTextFile = "summary.txt";
     public const string SummaryJsonFile = "summary.json";
 
+    /// <summary>Where <c>graft finetune</c> continues this run (checkpoints, the fine-tuned backbone and head). It
+    /// belongs to the run's head: replacing the run replaces it too.</summary>
+    public const string FineTuneFolder = "finetune";
+
     private RunFolder(string directory, RunConfig config)
     {
         Directory = directory;
@@ -112,6 +116,9 @@ public sealed class RunFolder
             var evaluated = Enum.GetValues<Split>().SelectMany(s => new[] { MetricsFile(s), ConfusionFile(s), ReportFile(s) });
             foreach (var f in owned.Concat(evaluated))
                 File.Delete(System.IO.Path.Combine(full, f));
+            // A fine-tuning of the replaced head would otherwise be found "finished" and reported for the new one.
+            var fineTune = System.IO.Path.Combine(full, FineTuneFolder);
+            if (System.IO.Directory.Exists(fineTune)) System.IO.Directory.Delete(fineTune, recursive: true);
         }
         System.IO.Directory.CreateDirectory(full);
         return full;

@@ -137,6 +137,10 @@ public sealed class RunFolderTests : IDisposable
     {
         var store = Cache();
         HeadTraining.Train(store, null, Mlp, _dir.Sub("run"));
+        var fineTune = Path.Combine(_dir.Sub("run"), RunFolder.FineTuneFolder);
+        Directory.CreateDirectory(fineTune);
+        File.WriteAllText(Path.Combine(fineTune, "config.json"), "{}"); // a fine-tuning of the head being replaced
+        File.WriteAllText(Path.Combine(_dir.Sub("run"), "notes.txt"), "the user's");
 
         var e = Assert.Throws<GraftException>(() => HeadTraining.Train(store, null, Mlp, _dir.Sub("run")));
         var again = HeadTraining.Train(store, null, Mlp with { Overwrite = true, Head = HeadKind.Linear }, _dir.Sub("run"));
@@ -144,6 +148,8 @@ public sealed class RunFolderTests : IDisposable
         Assert.Contains("not empty", e.Message);
         Assert.Equal("linear", RunFolder.Load(_dir.Sub("run")).Config.Head);
         Assert.False(File.Exists(Path.Combine(again.RunDirectory, "metrics.json")));
+        Assert.False(Directory.Exists(fineTune));
+        Assert.True(File.Exists(Path.Combine(_dir.Sub("run"), "notes.txt"))); // only what Graft wrote goes
     }
 
     [Fact]
