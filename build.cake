@@ -60,7 +60,9 @@ Task("Precompute")
 Task("TrainHead")
     .Description("Train a --head (linear, mlp, lightgbm) on the cached features into --run.")
     .IsDependentOn("Build")
-    .Does(() => Graft($"train-head --cache \"{cache}\" --head {head} --out \"{run}\" --overwrite"));
+    // --feature-set: after FineTune the cache also holds the fine-tuned backbone's features; train on --backbone's
+    // (a descriptor file's name is its file name without extension, as import-keras writes them).
+    .Does(() => Graft($"train-head --cache \"{cache}\" --feature-set {System.IO.Path.GetFileNameWithoutExtension(backbone)} --head {head} --out \"{run}\" --overwrite"));
 
 Task("Evaluate")
     .Description("Evaluate --run on the test split: metrics.json, confusion matrix, report.html.")

@@ -80,7 +80,7 @@ public sealed class FeatureStore
         var list = string.Join("; ", sets.Select(s => $"{s.Id} ({s.Spec.BackboneName}, {s.Spec.DType.ToName()})"));
         throw matches.Count == 0
             ? new GraftException($"No feature set in '{Root}' matches '{selector}'.", $"Sets present: {list}.")
-            : new GraftException($"Cache '{Root}' holds several feature sets.", $"Pick one with --backbone NAME or --feature-set ID: {list}.");
+            : new GraftException($"Cache '{Root}' holds several feature sets.", $"Pick one with --feature-set BACKBONE|ID: {list}.");
     }
 
     private static FeatureSet? TryLoad(string dir)
