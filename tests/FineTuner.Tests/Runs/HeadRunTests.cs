@@ -22,19 +22,12 @@ public sealed class HeadRunTests
     public void Execute_MlpHeadRun_ContinuesItAndLeavesARunTheHeadTrainerReads()
     {
         using var folder = new TempFolder();
-        var descriptor = TinyBackbone.Write(folder.Sub("models"));
-        WriteImages(folder.Sub("data"));
-        var store = FeatureStore.OpenOrCreate(folder.Sub("cache"));
-        FeaturePrecomputer.Run(DatasetLoader.Load(folder.Sub("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
-        var run = folder.Sub("run");
-        HeadTraining.Train(store, null, new HeadTrainingOptions
+        var (_, run) = TrainHead(folder, new HeadTrainingOptions
         {
             Head = HeadKind.Mlp,
             Seed = 3,
             Mlp = new MlpOptions { Hidden = 8, MaxEpochs = 4, EarlyStopping = false },
-            // An absolute model path: the head trainer copies the descriptor into the run as backbone.json.
-            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.Sub("models"), "tiny.onnx") } },
-        }, run);
+        });
         Assert.Equal(4, RunFolder.Load(run).History.Count);
 
         var options = TinyRun.Options(trainTop: 4, epochs: 2) with { BoundaryCacheDirectory = folder.Sub("boundary") };
@@ -75,19 +68,13 @@ public sealed class HeadRunTests
     public void Execute_HoldOutRun_FineTunedFeatureSetKeepsTheCachesSplits()
     {
         using var folder = new TempFolder();
-        var descriptor = TinyBackbone.Write(folder.Sub("models"));
-        WriteImages(folder.Sub("data"));
-        var store = FeatureStore.OpenOrCreate(folder.Sub("cache"));
-        FeaturePrecomputer.Run(DatasetLoader.Load(folder.Sub("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
-        var run = folder.Sub("run");
-        HeadTraining.Train(store, null, new HeadTrainingOptions
+        var (store, run) = TrainHead(folder, new HeadTrainingOptions
         {
             Head = HeadKind.Linear,
             Seed = 3,
             HoldOutValidation = true,
             ValidationFraction = 0.25,
-            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.Sub("models"), "tiny.onnx") } },
-        }, run);
+        });
         Assert.Equal(4, HeadRun.Load(run).Items.Count(i => i.Split == Split.Validation)); // the hold-out: 2 of 8 per class
 
         var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.Sub("boundary") };
@@ -119,6 +106,22 @@ public sealed class HeadRunTests
         File.WriteAllBytes(Path.Combine(dataset.Root, dataset.Items[0].Id), File.ReadAllBytes(Path.Combine(dataset.Root, dataset.Items[1].Id)));
         var e = Assert.Throws<GraftException>(() => items.First(i => i.Id == dataset.Items[0].Id).Read());
         Assert.Contains("changed", e.Message);
+    }
+
+    /// <summary>Images in FOLDER/data, the tiny backbone's features in FOLDER/cache, a head trained on them in FOLDER/run.</summary>
+    private static (FeatureStore Store, string Run) TrainHead(TempFolder folder, HeadTrainingOptions options)
+    {
+        var descriptor = TinyBackbone.Write(folder.Sub("models"));
+        WriteImages(folder.Sub("data"));
+        var store = FeatureStore.OpenOrCreate(folder.Sub("cache"));
+        FeaturePrecomputer.Run(DatasetLoader.Load(folder.Sub("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
+        var run = folder.Sub("run");
+        // An absolute model path: the head trainer copies the descriptor into the run as backbone.json.
+        HeadTraining.Train(store, null, options with
+        {
+            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.Sub("models"), "tiny.onnx") } },
+        }, run);
+        return (store, run);
     }
 
     /// <summary>train/validation/test folders of 20×20 PNGs in two classes (reddish, bluish).</summary>
