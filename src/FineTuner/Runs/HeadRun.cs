@@ -65,7 +65,15 @@ public static class HeadRun
         // The head-only history is kept once, so a rerun (or resume) never mistakes fine-tuning rows for head rows.
         var headHistory = Path.Combine(output, "history-head.csv");
         var runHistory = run.PathOf(RunFolder.HistoryFile);
-        if (!File.Exists(headHistory) && File.Exists(runHistory)) File.Copy(runHistory, headHistory);
+        if (!File.Exists(headHistory) && File.Exists(runHistory))
+        {
+            // Only the head trainer's epochs: if RUN/finetune was deleted by hand, RUN/history.csv may still hold the
+            // rows an earlier fine-tuning appended.
+            if (config.Selection.TryGetValue("epochs_run", out var epochsRun) && epochsRun.TryGetInt32(out var headEpochs))
+                Training.HistoryCsv.Write(headHistory, Training.HistoryCsv.Read(runHistory).Where(r => r.Epoch <= headEpochs));
+            else
+                File.Copy(runHistory, headHistory);
+        }
         // A linear head's rows are points of its L2 grid, not epochs: fine-tuning then numbers from 1 and keeps its own
         // history.csv, leaving the run's file as the head trainer wrote it.
         var epochs = config.HeadKind == HeadTrainer.HeadKind.Mlp && File.Exists(headHistory);

@@ -62,6 +62,11 @@ public sealed class HeadRunTests
         // Running the same command again finds the run finished instead of appending rows twice.
         FineTuneRun.Execute(run, options, evaluate: false);
         Assert.Equal(6, RunFolder.Load(run).History.Count);
+
+        // Deleting RUN/finetune by hand starts fine-tuning over from the head's 4 epochs, not from the 6 rows in history.csv.
+        Directory.Delete(Path.Combine(run, HeadRun.OutputFolder), recursive: true);
+        FineTuneRun.Execute(run, options, evaluate: false);
+        Assert.Equal([1, 2, 3, 4, 5, 6], RunFolder.Load(run).History.Select(r => r.Epoch));
     }
 
     [Fact]
