@@ -172,6 +172,20 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
         Assert.Contains("\"num_examples\": 9", evalOutput); // the cache's own validation split, 3 × 3
     }
 
+    [Fact]
+    public void TrainHead_Normalize_IsAppliedAndRecorded()
+    {
+        var run = Path.Combine(_runs.Root, "runs", "linear-minmax");
+        var (exit, output) = GraftCli.Run("train-head", "--cache", _runs.Cache, "--out", run, "--normalize", "minmax", "--l2", "1", "--json");
+        Assert.True(exit == 0, output);
+        var selection = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement.GetProperty("selection");
+        Assert.Equal("MinMax", selection.GetProperty("normalization").GetString());
+
+        var (badExit, badOutput) = GraftCli.Run("train-head", "--cache", _runs.Cache, "--out", run + "-bad", "--normalize", "zscore");
+        Assert.Equal(2, badExit);
+        Assert.Contains("--normalize 'zscore' is not one of: meanVariance, minMax, none", badOutput);
+    }
+
     [Theory]
     [InlineData(new[] { "train-head", "--cache", "/nonexistent/cache", "--out", "/tmp/x" }, "is not a Graft feature cache")]
     [InlineData(new[] { "train-head", "--cache", "." }, "--out RUNDIR is required")]

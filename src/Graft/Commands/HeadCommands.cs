@@ -56,6 +56,10 @@ public sealed class TrainHeadSettings : CacheSettings
     [Description("linear: fixed L2 strength instead of the validation grid.")]
     public double? L2 { get; init; }
 
+    [CommandOption("--normalize <MODE>")]
+    [Description("linear: feature scaling before the regression: none (default, best on pooled CNN features), meanvariance or minmax.")]
+    public string? Normalize { get; init; }
+
     [CommandOption("--validation-fraction <F>")]
     [Description("Share of train held out for validation when the cache has no validation split, or with --hold-out (default 0.1, seeded).")]
     public double? ValidationFraction { get; init; }
@@ -85,7 +89,11 @@ public sealed class TrainHeadSettings : CacheSettings
             ValidationFraction = ValidationFraction ?? defaults.ValidationFraction,
             HoldOutValidation = HoldOut,
             Overwrite = Overwrite,
-            Linear = defaults.Linear with { L2 = L2 },
+            Linear = defaults.Linear with
+            {
+                L2 = L2,
+                Normalization = BackboneSettings.ParseEnum<FeatureNormalization>(Normalize, "--normalize") ?? defaults.Linear.Normalization,
+            },
             Mlp = defaults.Mlp with
             {
                 MaxEpochs = Epochs ?? defaults.Mlp.MaxEpochs,
