@@ -96,6 +96,17 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         return new OnnxGraphModule(file, input, output);
     }
 
+    /// <summary>The ONNX nodes that compute <paramref name="outputs"/> from <paramref name="feeds"/>, in execution order
+    /// (the plan <see cref="Run"/> follows), e.g. the frozen prefix up to the freeze boundary.</summary>
+    public IReadOnlyList<global::Onnx.NodeProto> NodesComputing(IReadOnlyCollection<string> feeds, IReadOnlyList<string> outputs) =>
+        PlanFor(feeds, outputs).Nodes.Select(i => _nodes[i]).ToArray();
+
+    private ExecutionPlan PlanFor(IEnumerable<string> feeds, IReadOnlyList<string> outputs)
+    {
+        var key = string.Join('\u0001', feeds.Order(StringComparer.Ordinal)) + '\u0002' + string.Join('\u0001', outputs);
+        return _plans.GetOrAdd(key, _ => ExecutionPlan.Build(_nodes, _producer, _constants, feeds.ToHashSet(StringComparer.Ordinal), outputs));
+    }
+
     /// <summary>The module's current tensor for an initializer (Parameter or buffer; it moves with the module).</summary>
     public Tensor Weight(string initializerName)
     {
@@ -121,8 +132,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     /// </summary>
     public IReadOnlyList<Tensor> Run(IReadOnlyDictionary<string, Tensor> feeds, IReadOnlyList<string> outputs)
     {
-        var key = string.Join('\u0001', feeds.Keys.Order(StringComparer.Ordinal)) + '\u0002' + string.Join('\u0001', outputs);
-        var plan = _plans.GetOrAdd(key, _ => ExecutionPlan.Build(_nodes, _producer, _constants, feeds.Keys.ToHashSet(StringComparer.Ordinal), outputs));
+        var plan = PlanFor(feeds.Keys, outputs);
         var values = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var training = this.training;
         var device = feeds.Values.FirstOrDefault()?.device;

@@ -14,7 +14,7 @@ internal static class BoundaryFiller
         if (missing.Count == 0) return 0;
         // On the CPU the frozen prefix runs in ONNX Runtime (several times faster); elsewhere in the TorchSharp module.
         using var prefix = session.Device.type == DeviceType.CPU
-            ? OrtPrefix.Create(session.ModelPath, session.Backbone.InputName, session.Boundary.Values, torch.get_num_threads())
+            ? OrtPrefix.Create(session.Backbone, session.Boundary.Values, torch.get_num_threads())
             : null;
         var backbone = session.Backbone;
         var wasTraining = backbone.training;

@@ -19,10 +19,12 @@ internal sealed class OrtPrefix : IDisposable
 
     private OrtPrefix(InferenceSession session, string input, string[] outputs) => (_session, _input, _outputs) = (session, input, outputs);
 
-    public static OrtPrefix Create(string modelPath, string inputName, IReadOnlyList<string> boundary, int threads)
+    /// <summary>The prefix of <paramref name="backbone"/>'s graph that computes <paramref name="boundary"/>, in an ONNX
+    /// Runtime session (a copy of the module's parsed model: no second read of the file).</summary>
+    public static OrtPrefix Create(OnnxGraphModule backbone, IReadOnlyList<string> boundary, int threads)
     {
-        var model = OnnxModelFile.Load(modelPath).Model;
-        Cut(model.Graph, inputName, boundary);
+        var model = backbone.Source.Model.Clone();
+        Cut(model.Graph, backbone.InputName, boundary, backbone.NodesComputing([backbone.InputName], boundary));
         var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
@@ -32,7 +34,7 @@ internal sealed class OrtPrefix : IDisposable
         };
         try
         {
-            return new OrtPrefix(new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options), inputName, [.. boundary]);
+            return new OrtPrefix(new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options), backbone.InputName, [.. boundary]);
         }
         finally
         {
@@ -40,28 +42,16 @@ internal sealed class OrtPrefix : IDisposable
         }
     }
 
-    /// <summary>Keeps the nodes the boundary values depend on, makes those values the outputs and the batch dimension
-    /// of the input symbolic; value_info is dropped (exporters often record the batch as a fixed 1).</summary>
-    internal static void Cut(GraphProto graph, string inputName, IReadOnlyList<string> boundary)
+    /// <summary>Keeps <paramref name="nodes"/> (those the boundary values depend on, in order), makes those values the
+    /// outputs and the batch dimension of the input symbolic; value_info is dropped (exporters often record the batch
+    /// as a fixed 1).</summary>
+    internal static void Cut(GraphProto graph, string inputName, IReadOnlyList<string> boundary, IReadOnlyList<NodeProto> nodes)
     {
-        var producer = new Dictionary<string, NodeProto>();
-        foreach (var node in graph.Node)
-            foreach (var output in node.Output) producer[output] = node;
-        var needed = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
-        var pending = new Stack<string>(boundary);
-        var seen = new HashSet<string>();
-        while (pending.Count > 0)
-        {
-            var value = pending.Pop();
-            if (!seen.Add(value) || !producer.TryGetValue(value, out var node) || !needed.Add(node)) continue;
-            foreach (var input in node.Input.Where(i => i.Length > 0)) pending.Push(input);
-        }
-        var kept = graph.Node.Where(needed.Contains).ToList();
-        var read = kept.SelectMany(n => n.Input).ToHashSet();
+        var read = nodes.SelectMany(n => n.Input).ToHashSet();
         var initializers = graph.Initializer.Where(t => read.Contains(t.Name)).ToList();
         var inputs = graph.Input.Where(i => i.Name == inputName || read.Contains(i.Name)).ToList();
         graph.Node.Clear();
-        graph.Node.AddRange(kept);
+        graph.Node.AddRange(nodes);
         graph.Initializer.Clear();
         graph.Initializer.AddRange(initializers);
         graph.Input.Clear();

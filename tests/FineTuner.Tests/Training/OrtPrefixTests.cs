@@ -19,7 +19,7 @@ public sealed class OrtPrefixTests
         var data = Enumerable.Range(0, 3 * 3 * 224 * 224).Select(_ => (float)(rng.NextDouble() * 240 - 120)).ToArray();
         long[] shape = [3, 3, 224, 224];
 
-        using var prefix = OrtPrefix.Create(Resnet18ConversionTests.ModelPath, module.InputName, [boundary], 2);
+        using var prefix = OrtPrefix.Create(module, [boundary], 2);
         var (ortShape, ort) = prefix.Run(data, shape).Single();
 
         using var scope = NewDisposeScope();
@@ -37,11 +37,13 @@ public sealed class OrtPrefixTests
     [Fact]
     public void Cut_KeepsOnlyWhatTheBoundaryNeedsAndMakesTheBatchSymbolic()
     {
-        var model = OnnxModelFile.Load(Resnet18ConversionTests.ModelPath).Model;
+        var file = OnnxModelFile.Load(Resnet18ConversionTests.ModelPath);
+        using var module = OnnxGraphModule.Create(file, null, null);
+        var model = file.Model.Clone();
         var all = model.Graph.Node.Count;
-        var input = model.Graph.Input[0].Name;
+        var input = module.InputName;
 
-        OrtPrefix.Cut(model.Graph, input, ["ReLU347_Output_0"]);
+        OrtPrefix.Cut(model.Graph, input, ["ReLU347_Output_0"], module.NodesComputing([input], ["ReLU347_Output_0"]));
 
         Assert.InRange(model.Graph.Node.Count, 10, all - 10);
         Assert.DoesNotContain(model.Graph.Node, n => n.Output.Contains("Pooling395_Output_0"));
