@@ -82,7 +82,7 @@ public static class HeadTraining
         descriptor?.WithAbsolutePaths().Save(Path.Combine(directory, RunFolder.BackboneFile));
         File.WriteAllText(Path.Combine(directory, RunFolder.SummaryTextFile), summary.ToText());
         File.WriteAllText(Path.Combine(directory, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(summary, RunConfig.Json));
-        WriteAtomic(Path.Combine(directory, RunFolder.ConfigFile), JsonSerializer.Serialize(config, RunConfig.Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, RunFolder.ConfigFile), JsonSerializer.Serialize(config, RunConfig.Json) + "\n");
         return new TrainingResult(directory, config, head, summary);
     }
 
@@ -93,11 +93,4 @@ public static class HeadTraining
         HeadKind.Mlp => head.Selection.TryGetValue("weights_from_epoch", out var e) ? Convert.ToInt32(e) : head.History.Count,
         _ => head.History.Count,
     };
-
-    private static void WriteAtomic(string path, string text)
-    {
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 }

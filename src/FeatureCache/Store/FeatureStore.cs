@@ -32,7 +32,7 @@ public sealed class FeatureStore
             throw new GraftException($"'{root}' is not empty and is not a Graft feature cache.", "Choose a new or empty folder for --cache.");
         Directory.CreateDirectory(Path.Combine(root, "sets"));
         if (!File.Exists(marker))
-            WriteAtomic(marker, JsonSerializer.Serialize(new { format = "graft-feature-cache", version = FormatVersion }));
+            AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(new { format = "graft-feature-cache", version = FormatVersion }));
         return new FeatureStore(root);
     }
 
@@ -59,7 +59,7 @@ public sealed class FeatureStore
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, FeatureSet.SpecFile);
         if (!File.Exists(file))
-            WriteAtomic(file, JsonSerializer.Serialize(spec, Backbones.BackboneDescriptor.JsonOptions));
+            AtomicFile.WriteAllText(file, JsonSerializer.Serialize(spec, Backbones.BackboneDescriptor.JsonOptions));
         return new FeatureSet(dir, spec);
     }
 
@@ -94,10 +94,4 @@ public sealed class FeatureStore
         return new FeatureSet(dir, spec);
     }
 
-    internal static void WriteAtomic(string path, string text)
-    {
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
 }

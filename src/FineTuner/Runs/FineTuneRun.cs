@@ -14,4 +14,10 @@ public static class FineTuneRun
         var run = FineTunedRunWriter.Write(runDirectory, inputs, result, options, evaluate, progress, cancel);
         return (result, run);
     }
+
+    /// <summary><c>graft finetune --run RUNDIR --find-lr</c>: the learning-rate range test from the run's head, on its
+    /// training split; lr_finder.png and lr_finder.csv in RUN/finetune.</summary>
+    public static LearningRateFinderResult FindLearningRate(string runDirectory, FineTuneOptions options, HeadRunSources? sources = null,
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default) =>
+        LearningRateFinder.Run(HeadRun.Load(runDirectory, sources), options, progress, cancel);
 }

@@ -37,7 +37,11 @@ public static class FineTunedRunWriter
         var store = FeatureStore.Open(config.Cache);
         var dataset = new ImageDataset(config.Dataset.Root, Enum.Parse<DatasetFormat>(config.Dataset.Format, ignoreCase: true), config.ClassNames,
             (inputs.DatasetItems ?? inputs.Items).Select(i => new DatasetItem(i.Id, i.Label, i.Split, i.Read)).ToArray(), config.Dataset.SplitSource);
-        Say(progress, $"precomputing the fine-tuned backbone's features into {store.Root} ({dataset.Items.Count} images)");
+        var spec = FeatureSetSpec.For(ft.Descriptor, ft.Sha256, config.FeatureSet.DType);
+        if (result.Features is { } seeded) Seed(store.GetOrCreate(spec), seeded, progress);
+        Say(progress, $"precomputing the fine-tuned backbone's features into {store.Root} ({dataset.Items.Count} images"
+            + (result.Features is null ? ")" : "; those seeded from the boundary cache are only hashed)"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var summary = FeaturePrecomputer.Run(dataset, ft.Descriptor, store, new PrecomputeOptions
         {
             Device = ExecutionDevice.Parse(options.Device),
@@ -45,7 +49,7 @@ public static class FineTunedRunWriter
             BatchSize = options.BatchSize,
         }, null, cancel);
         if (summary.Interrupted) throw new OperationCanceledException(cancel);
-        var spec = FeatureSetSpec.For(ft.Descriptor, ft.Sha256, config.FeatureSet.DType);
+        Say(progress, $"fine-tuned features: {summary.Reused} from the boundary cache or reused, {summary.Computed} computed by a full forward ({clock.Elapsed.TotalSeconds:F1} s)");
 
         var head = DenseHead.Load(result.HeadDirectory).FoldNormalization();
         var weights = new HeadWeights(head.Layers.Select(l => new DenseLayer(l.Inputs, l.Outputs,
@@ -98,6 +102,26 @@ public static class FineTunedRunWriter
         var before = Evaluator.Evaluate(parent.Directory, split);
         var after = Evaluator.Evaluate(output, split);
         return new FineTunedRun(output, spec.Id, before, after);
+    }
+
+    /// <summary>Appends features computed from the boundary cache to the fine-tuned feature set (those it lacks), so the
+    /// precompute that follows finds them and runs the whole backbone only for images the cache did not hold.</summary>
+    private static void Seed(FeatureSet set, BoundaryFeatures features, IProgress<FineTuneProgress>? progress)
+    {
+        if (features.Dimension != set.Spec.Dimension || features.Hashes.Count == 0) return;
+        var present = set.ScanIndex().Hashes;
+        var rows = Enumerable.Range(0, features.Hashes.Count).Where(i => !present.Contains(features.Hashes[i])).ToList();
+        if (rows.Count == 0) return;
+        var hashes = new byte[rows.Count * ContentHash.Size];
+        var values = new float[rows.Count * features.Dimension];
+        for (var k = 0; k < rows.Count; k++)
+        {
+            features.Hashes[rows[k]].Write(hashes.AsSpan(k * ContentHash.Size));
+            features.Values.AsSpan(rows[k] * features.Dimension, features.Dimension).CopyTo(values.AsSpan(k * features.Dimension));
+        }
+        using var writer = set.CreateWriter();
+        writer.Append(hashes, values);
+        Say(progress, $"seeded {rows.Count} fine-tuned feature rows from the boundary cache (only the unfrozen top ran)");
     }
 
     /// <summary>Keras's summary() for the fine-tuned model: frozen and trainable backbone parts, then the head.</summary>

@@ -71,9 +71,7 @@ public sealed class BoundaryCache
             return;
         }
         var file = Path.Combine(Directory, KeyFile);
-        var tmp = $"{file}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(new KeyJson(Key.CanonicalText(), shapes.ToArray())));
-        File.Move(tmp, file, overwrite: true);
+        AtomicFile.WriteAllText(file, JsonSerializer.Serialize(new KeyJson(Key.CanonicalText(), shapes.ToArray())));
         Shapes = shapes;
     }
 
@@ -102,9 +100,7 @@ public sealed class BoundaryCache
         BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(bytes.Length - 8), XxHash3.HashToUInt64(bytes.AsSpan(0, bytes.Length - 8)));
         var path = PathOf(hash);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var tmp = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
     /// <summary>Reads one image's activations into <paramref name="destination"/>; false when absent or damaged.</summary>

@@ -4,12 +4,15 @@ using static TorchSharp.torch;
 namespace Graft.FineTuner.Training;
 
 /// <summary>Computes the freeze-boundary activations of every item not yet in the cache, in eval mode (the frozen
-/// prefix has no training behaviour), and stores them. Items already cached are skipped, so an interrupted fill resumes.</summary>
+/// prefix has no training behaviour), and stores them. Items already cached are skipped, so an interrupted fill resumes.
+/// With an augmentation, each image is drawn from Random(seedOf(item)) first: one augmented view per cache.</summary>
 internal static class BoundaryFiller
 {
     public static int Fill(FineTuneSession session, BoundaryCache cache, IReadOnlyList<FineTuneItem> items, int batchSize,
-        IProgress<FineTuneProgress>? progress, CancellationToken cancel)
+        IProgress<FineTuneProgress>? progress, CancellationToken cancel, ImageAugmentation? augmentation = null,
+        Func<FineTuneItem, int>? seedOf = null, string phase = "cache")
     {
+        if (augmentation is not null) ArgumentNullException.ThrowIfNull(seedOf);
         var missing = items.DistinctBy(i => i.Hash).Where(i => cache.Shapes is null || !cache.Contains(i.Hash)).ToList();
         if (missing.Count == 0) return 0;
         // On the CPU the frozen prefix runs in ONNX Runtime (several times faster); elsewhere in the TorchSharp module.
@@ -26,7 +29,7 @@ internal static class BoundaryFiller
             foreach (var batch in missing.Chunk(batchSize))
             {
                 cancel.ThrowIfCancellationRequested();
-                session.Loader.LoadBatch(batch, data);
+                session.Loader.LoadBatch(batch, data, augmentation, augmentation is null ? null : batch.Select(seedOf!).ToArray());
                 var outputs = prefix is not null ? prefix.Run(data, session.InputShape(batch.Length)) : RunTorch(session, data, batch.Length);
                 var shapes = outputs.Select(o => o.Shape).ToArray();
                 cache.SetShapes(shapes);
@@ -43,7 +46,7 @@ internal static class BoundaryFiller
                     cache.Write(batch[i].Hash, record);
                 }
                 done += batch.Length;
-                progress?.Report(new FineTuneProgress("cache", 0, done, missing.Count));
+                progress?.Report(new FineTuneProgress(phase, 0, done, missing.Count));
             }
         }
         finally

@@ -60,15 +60,22 @@ public sealed class Checkpoint
         }
         var saved = state with { ModelFile = modelFile, BestFile = bestFile };
         var path = Path.Combine(Directory, StateFile);
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(saved, Json));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(saved, Json));
         foreach (var old in System.IO.Directory.EnumerateFiles(Directory, "*.bin"))
         {
             var name = Path.GetFileName(old);
             if (name != modelFile && name != bestFile) File.Delete(old);
         }
         return saved;
+    }
+
+    /// <summary>Saves the weights alone as the best file of <paramref name="epoch"/> (the starting point before the first
+    /// epoch); returns its name for <see cref="CheckpointState.BestFile"/>.</summary>
+    public string SaveWeights(int epoch, nn.Module model)
+    {
+        var file = $"best-{epoch:D4}.bin";
+        TensorFile.Write(Path.Combine(Directory, file), ModelArrays(model));
+        return file;
     }
 
     /// <summary>Loads weights (and, when given, optimizer state) from a checkpoint file into the model in place.</summary>

@@ -24,43 +24,70 @@ internal sealed class EpochLoop
         _feeder = feeder;
         _optimizer = optimizer;
         _options = options;
-        _augmentation = options.Augment ? new ImageAugmentation() : null;
+        _augmentation = options.Augmentation;
     }
 
-    /// <summary>Trains one epoch; returns mean loss and accuracy over the images seen.</summary>
-    public (double Loss, double Accuracy) Train(IReadOnlyList<FineTuneItem> items, int epoch, double rate,
-        IProgress<FineTuneProgress>? progress, CancellationToken cancel)
+    /// <summary>Training steps of one epoch over <paramref name="images"/> images.</summary>
+    public static int StepsPerEpoch(int images, int batchSize)
+    {
+        var steps = (images + batchSize - 1) / batchSize;
+        // A last batch of one image cannot train BatchNorm (no variance); it is dropped.
+        return steps > 1 && images % batchSize == 1 ? steps - 1 : steps;
+    }
+
+    /// <summary>Trains one epoch, step s at rate <paramref name="rateAt"/>(s); returns mean loss and accuracy over the
+    /// images seen and the last step's rate.</summary>
+    public (double Loss, double Accuracy, double Rate) Train(IReadOnlyList<FineTuneItem> items, int epoch, Func<int, double> rateAt,
+        IProgress<FineTuneProgress>? progress, CancellationToken cancel, int? maxSteps = null, Func<int, double, bool>? afterStep = null)
     {
         var model = _session.Model;
         model.train();
         var order = Enumerable.Range(0, items.Count).ToArray();
         new Random(Mix(_options.Seed, epoch, 0)).Shuffle(order);
-        var batches = order.Chunk(_options.BatchSize).ToList();
-        // A last batch of one image cannot train BatchNorm (no variance); it is dropped.
-        if (batches.Count > 1 && batches[^1].Length == 1) batches.RemoveAt(batches.Count - 1);
-        double lossSum = 0;
+        var batches = order.Chunk(_options.BatchSize).Take(StepsPerEpoch(items.Count, _options.BatchSize)).ToList();
+        if (maxSteps is { } max) batches = batches.Take(max).ToList();
+        double lossSum = 0, rate = double.NaN;
         long correct = 0, seen = 0;
         for (var b = 0; b < batches.Count; b++)
         {
             cancel.ThrowIfCancellationRequested();
             var batch = batches[b].Select(i => items[i]).ToArray();
-            var seeds = batches[b].Select(i => Mix(_options.Seed, epoch, i + 1)).ToArray();
+            var draw = _augmentation is null ? null : new TrainDraw(_augmentation,
+                batches[b].Select(i => Mix(_options.Seed, epoch, i + 1)).ToArray(),
+                batch.Select(item => ViewOf(item, epoch)).ToArray());
             torch.manual_seed(Mix(_options.Seed, epoch, -(b + 1)));
             using var scope = NewDisposeScope();
             using var labels = tensor(batch.Select(i => (long)i.Label).ToArray(), device: _session.Device);
-            var logits = _feeder.Logits(batch, _augmentation, seeds);
-            var loss = F.cross_entropy(logits, labels);
+            var logits = _feeder.Logits(batch, draw);
+            var loss = F.cross_entropy(logits, labels, label_smoothing: _options.LabelSmoothing);
             _optimizer.ZeroGrad();
             loss.backward();
+            rate = rateAt(b);
             _optimizer.Step(rate);
-            lossSum += loss.item<float>() * batch.Length;
+            var value = loss.item<float>();
+            lossSum += value * batch.Length;
             correct += logits.argmax(1).eq(labels).sum().item<long>();
             seen += batch.Length;
-            progress?.Report(new FineTuneProgress("train", epoch, b + 1, batches.Count, lossSum / seen, (double)correct / seen));
+            progress?.Report(new FineTuneProgress("train", epoch, (int)seen, batches.Sum(x => x.Length), lossSum / seen, (double)correct / seen));
+            if (afterStep is not null && !afterStep(b, value)) break;
         }
         _optimizer.ZeroGrad();
-        return (seen == 0 ? double.NaN : lossSum / seen, seen == 0 ? double.NaN : (double)correct / seen);
+        return (seen == 0 ? double.NaN : lossSum / seen, seen == 0 ? double.NaN : (double)correct / seen, rate);
     }
+
+    /// <summary>The cached view an item trains on in <paramref name="epoch"/>: a per-image offset from its content
+    /// hash, then one view further each epoch, so every view is used before any repeats.</summary>
+    private int ViewOf(FineTuneItem item, int epoch)
+    {
+        var views = _feeder.ViewCount;
+        if (views == 0) return 0;
+        var offset = Mix(_options.Seed, 0, unchecked((int)item.Hash.A));
+        return (int)(((long)offset + epoch) % views);
+    }
+
+    /// <summary>The seed of view <paramref name="view"/> of an image: a function of the run's seed, the view and the
+    /// image's content only, so the cached views are the same in every run and process that shares them.</summary>
+    internal static int ViewSeed(int seed, int view, FineTuneItem item) => Mix(seed, -(view + 1), unchecked((int)(item.Hash.A ^ item.Hash.B)));
 
     /// <summary>Eval-mode loss, accuracy and probabilities over <paramref name="items"/> (in their order).</summary>
     public SplitEvaluation Evaluate(IReadOnlyList<FineTuneItem> items, Split split, int epoch, IProgress<FineTuneProgress>? progress,
@@ -90,7 +117,7 @@ internal sealed class EpochLoop
                 correct += logits.argmax(1).eq(labels).sum().item<long>();
                 Storage.TensorValues.Floats(logProbabilities.exp()).CopyTo(probabilities, offset * classes);
                 offset += batch.Length;
-                progress?.Report(new FineTuneProgress(split == Split.Test ? "evaluate" : "validate", epoch, b + 1, batches.Count));
+                progress?.Report(new FineTuneProgress(split == Split.Test ? "evaluate" : "validate", epoch, offset, items.Count));
             }
         }
         finally
@@ -100,6 +127,43 @@ internal sealed class EpochLoop
         var n = items.Count;
         return new SplitEvaluation(split, n, n == 0 ? double.NaN : lossSum / n, n == 0 ? double.NaN : (double)correct / n,
             items.Select(i => i.Id).ToArray(), items.Select(i => i.Label).ToArray(), probabilities);
+    }
+
+    /// <summary>Pooled backbone features of every distinct image the plain boundary cache holds, in eval mode — the
+    /// fine-tuned backbone's features without running its frozen part again. Null without the cache.</summary>
+    public BoundaryFeatures? Features(IReadOnlyList<FineTuneItem> items, IProgress<FineTuneProgress>? progress, CancellationToken cancel)
+    {
+        if (!_feeder.UsesCache) return null;
+        var cached = items.DistinctBy(i => i.Hash).Where(_feeder.Holds).ToList();
+        var model = _session.Model;
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            var dimension = 0;
+            var features = Array.Empty<float>();
+            var done = 0;
+            foreach (var batch in cached.Chunk(_options.BatchSize))
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var values = Storage.TensorValues.Floats(_feeder.Features(batch));
+                if (dimension == 0)
+                {
+                    dimension = values.Length / batch.Length;
+                    features = new float[cached.Count * dimension];
+                }
+                values.CopyTo(features, done * dimension);
+                done += batch.Length;
+                progress?.Report(new FineTuneProgress("features", 0, done, cached.Count));
+            }
+            return new BoundaryFeatures(cached.Select(i => i.Hash).ToArray(), features, dimension);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
     }
 
     /// <summary>A 31-bit seed from (seed, epoch, position) by SplitMix64 — stable across processes and runtimes.</summary>

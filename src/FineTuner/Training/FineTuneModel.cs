@@ -41,11 +41,18 @@ public sealed class FineTuneModel : nn.Module<Tensor, Tensor>
     /// <summary>Logits from boundary activations (one tensor per boundary value, each [N, …]).</summary>
     public Tensor ForwardFromBoundary(IReadOnlyList<string> names, IReadOnlyList<Tensor> values)
     {
+        using var features = FeaturesFromBoundary(names, values);
+        return Head.forward(features);
+    }
+
+    /// <summary>Pooled backbone features [N, D] from boundary activations: what a precompute with the fine-tuned
+    /// backbone would store, with only the top of the backbone run.</summary>
+    public Tensor FeaturesFromBoundary(IReadOnlyList<string> names, IReadOnlyList<Tensor> values)
+    {
         var feeds = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         for (var i = 0; i < names.Count; i++) feeds[names[i]] = values[i];
         using var output = Backbone.Run(feeds, [Backbone.OutputName])[0];
-        using var features = Pool(output);
-        return Head.forward(features);
+        return Pool(output);
     }
 
     /// <summary>Backbone output → [N, D]: flattened when the graph pools, else averaged over the spatial dimensions.</summary>

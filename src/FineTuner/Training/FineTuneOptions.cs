@@ -1,7 +1,12 @@
 namespace Graft.FineTuner.Training;
 
-/// <summary>Settings of a fine-tuning run (the <c>graft finetune</c> flags). Everything here that changes the
-/// numbers is part of the run's identity: a resume with different values is refused.</summary>
+/// <summary>
+/// Settings of a fine-tuning run (the <c>graft finetune</c> flags) and their defaults — the one place they are set:
+/// the CLI passes only what the user gave. Everything here that changes the numbers is part of the run's identity: a
+/// resume with different values is refused. The defaults are the recipe measured in docs/benchmarks.md (AdamW,
+/// head 1e-3 / backbone 1e-4, warm-up then cosine, random-resized-crop + flip augmentation, 5 epochs, the head-only
+/// starting point a candidate in model selection).
+/// </summary>
 public sealed record FineTuneOptions
 {
     /// <summary>Train the top N backbone layers (exclusive with <see cref="TrainFrom"/>).</summary>
@@ -13,24 +18,49 @@ public sealed record FineTuneOptions
     /// <summary>Fine-tuning epochs after the head-only ones (the seed: 5, epochs 6–10).</summary>
     public int Epochs { get; init; } = 5;
 
-    /// <summary>Head learning rate; backbone layers get it × <see cref="BackboneLearningRateMultiplier"/>.</summary>
-    public double LearningRate { get; init; } = 1e-4;
+    /// <summary>Peak head learning rate; backbone layers get it × <see cref="BackboneLearningRateMultiplier"/>.</summary>
+    public double LearningRate { get; init; } = 1e-3;
 
-    /// <summary>Backbone rate relative to the head's (default 0.1: pretrained features move 10× slower).</summary>
+    /// <summary>Backbone rate relative to the head's (default 0.1: pretrained features move 10× slower — fastai's
+    /// discriminative rates).</summary>
     public double BackboneLearningRateMultiplier { get; init; } = 0.1;
 
-    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
 
-    public double WeightDecay { get; init; }
+    /// <summary>Weight decay; null: 0.01 for AdamW (PyTorch's default), 0 for Adam and SGD.</summary>
+    public double? WeightDecay { get; init; }
 
-    public ScheduleKind Schedule { get; init; } = ScheduleKind.Constant;
+    /// <summary>The weight decay in force.</summary>
+    public double EffectiveWeightDecay => WeightDecay ?? (Optimizer == OptimizerKind.AdamW ? 0.01 : 0);
 
-    /// <summary>Stop after this many epochs without a lower validation loss (0: never stop early). The best epoch's
-    /// weights are restored at the end.</summary>
+    /// <summary>How the rate moves after the warm-up, per training step.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>Fraction of all training steps spent ramping the rate linearly up to its peak (0: no warm-up).</summary>
+    public double WarmupFraction { get; init; } = 0.1;
+
+    /// <summary>Label smoothing of the training loss (0: plain cross-entropy; validation loss is always plain).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Stop after this many epochs without a lower validation loss (0: never stop early, keep the last epoch).
+    /// The starting weights count as epoch 0, so a run never ends worse on validation than the head alone.</summary>
     public int Patience { get; init; } = 3;
 
-    /// <summary>Random resized crop and horizontal flip on training images (off: the seed; on disables the boundary cache).</summary>
-    public bool Augment { get; init; }
+    /// <summary>Training-image augmentation policy.</summary>
+    public AugmentPolicy Augment { get; init; } = AugmentPolicy.Standard;
+
+    /// <summary>Overrides the policy's random-resized-crop area lower bound (0 &lt; x ≤ 1).</summary>
+    public double? CropScaleMin { get; init; }
+
+    /// <summary>Overrides the policy's colour jitter (0 ≤ x &lt; 1).</summary>
+    public double? ColorJitter { get; init; }
+
+    /// <summary>With the boundary cache and augmentation: augmented views of every training image computed once at
+    /// fill time; each epoch takes one of them per image, cycling. Disk and fill time grow × K.</summary>
+    public int AugmentViews { get; init; } = DefaultAugmentViews;
+
+    /// <summary>The default of <see cref="AugmentViews"/>, chosen by measurement (docs/benchmarks.md).</summary>
+    public const int DefaultAugmentViews = 4;
 
     public int Seed { get; init; } = 42;
 
@@ -39,7 +69,8 @@ public sealed record FineTuneOptions
     /// <summary>"auto" (CUDA when libtorch has it, else CPU), "cpu", "cuda" or "cuda:N".</summary>
     public string Device { get; init; } = "auto";
 
-    /// <summary>Cache the activations at the freeze boundary (used only without augmentation).</summary>
+    /// <summary>Cache the activations at the freeze boundary (with augmentation: <see cref="AugmentViews"/> views of
+    /// each training image); off: the whole backbone runs every epoch and augmentation is drawn afresh each time.</summary>
     public bool UseBoundaryCache { get; init; } = true;
 
     /// <summary>Element type of cached boundary activations: float32 (exact) or float16 (half the disk; relative error
@@ -52,6 +83,9 @@ public sealed record FineTuneOptions
     /// <summary>Torch intra-op threads; 0: libtorch's default (one per core).</summary>
     public int Threads { get; init; }
 
+    /// <summary>The augmentation in force (null: none).</summary>
+    public ImageAugmentation? Augmentation => ImageAugmentation.For(Augment, CropScaleMin, ColorJitter);
+
     /// <summary>Throws <see cref="GraftException"/> for values out of range.</summary>
     public void Validate()
     {
@@ -61,7 +95,13 @@ public sealed record FineTuneOptions
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new GraftException($"--lr {LearningRate} must be positive.");
         if (!(BackboneLearningRateMultiplier >= 0) || !double.IsFinite(BackboneLearningRateMultiplier))
             throw new GraftException($"--backbone-lr-mult {BackboneLearningRateMultiplier} must be 0 or more.");
-        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new GraftException($"--weight-decay {WeightDecay} must be 0 or more.");
+        if (WeightDecay is { } wd && (!(wd >= 0) || !double.IsFinite(wd))) throw new GraftException($"--weight-decay {wd} must be 0 or more.");
+        if (!(WarmupFraction is >= 0 and < 1)) throw new GraftException($"--warmup {WarmupFraction} must be in [0, 1).");
+        if (!(LabelSmoothing is >= 0 and < 1)) throw new GraftException($"--label-smoothing {LabelSmoothing} must be in [0, 1).");
+        if (CropScaleMin is { } s && !(s is > 0 and <= 1)) throw new GraftException($"--crop-scale {s} must be in (0, 1].");
+        if (ColorJitter is { } j && !(j is >= 0 and < 1)) throw new GraftException($"--color-jitter {j} must be in [0, 1).");
+        if (AugmentViews is < 1 or > 64)
+            throw new GraftException($"--augment-views {AugmentViews} must be 1..64.", "Each view is one more cached activation per training image; 4 is the default.");
         if (Patience < 0) throw new GraftException($"--patience {Patience} must be 0 (off) or more.");
         if (BatchSize is < 2 or > 4096) throw new GraftException($"--batch-size {BatchSize} must be 2..4096 (BatchNorm needs two images).");
         if (Threads < 0) throw new GraftException($"--threads {Threads} must be 0 (default) or more.");
@@ -70,6 +110,7 @@ public sealed record FineTuneOptions
     /// <summary>The settings that change the numbers of a run, as canonical text (the resume check).</summary>
     public string IdentityText() => string.Join(';',
         $"top={TrainTop}", $"from={TrainFrom}", $"epochs={Epochs}", $"lr={LearningRate:R}", $"mult={BackboneLearningRateMultiplier:R}",
-        $"opt={Optimizer}", $"wd={WeightDecay:R}", $"schedule={Schedule}", $"patience={Patience}", $"augment={Augment}",
-        $"seed={Seed}", $"batch={BatchSize}", $"boundary={(UseBoundaryCache && !Augment ? FeatureCache.Store.FeatureDTypeExtensions.ToName(BoundaryDType) : "float32")}");
+        $"opt={Optimizer}", $"wd={EffectiveWeightDecay:R}", $"schedule={Schedule}", $"warmup={WarmupFraction:R}", $"smoothing={LabelSmoothing:R}",
+        $"patience={Patience}", $"augment={Augmentation?.CanonicalText() ?? "none"}", $"views={(UseBoundaryCache && Augmentation is not null ? AugmentViews : 0)}",
+        $"seed={Seed}", $"batch={BatchSize}", $"boundary={(UseBoundaryCache ? FeatureCache.Store.FeatureDTypeExtensions.ToName(BoundaryDType) : "off")}");
 }

@@ -19,10 +19,17 @@ public sealed record FineTuneResult
     /// <summary>First fine-tuning epoch number (initial_epoch + 1): where the curves plot draws its dashed line.</summary>
     public required int FirstFineTuneEpoch { get; init; }
 
-    /// <summary>Epoch whose weights were kept: the lowest validation loss with early stopping on, else the last one.</summary>
+    /// <summary>Epoch whose weights were kept: the lowest validation loss with early stopping on (the head-only epoch count
+    /// when the starting point won), else the last one.</summary>
     public required int BestEpoch { get; init; }
 
     public required bool StoppedEarly { get; init; }
+
+    /// <summary>True when no fine-tuning epoch beat the starting weights on validation, so they were kept.</summary>
+    public bool KeptStartingPoint { get; init; }
+
+    /// <summary>Cached augmented views per training image that the epochs read (0: none).</summary>
+    public int AugmentViews { get; init; }
 
     /// <summary>True when the epochs read cached boundary activations.</summary>
     public required bool UsedBoundaryCache { get; init; }
@@ -37,6 +44,10 @@ public sealed record FineTuneResult
     public SplitEvaluation? After { get; init; }
 
     public required FineTunedBackbone WrittenBackbone { get; init; }
+
+    /// <summary>The kept weights' pooled features of every image the boundary cache holds (null without the cache):
+    /// the fine-tuned feature set is seeded with them, so only images the cache lacks run the whole backbone.</summary>
+    public BoundaryFeatures? Features { get; init; }
 
     /// <summary>Folder with head.json/head.bin of the fine-tuned head.</summary>
     public required string HeadDirectory { get; init; }

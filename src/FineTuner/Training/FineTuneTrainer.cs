@@ -48,25 +48,8 @@ public static class FineTuneTrainer
             throw new GraftException($"'{checkpoint.Directory}' holds a fine-tuning run with other settings ({string.Join(", ", differs)} differ).",
                 "Rerun with the same flags to resume it, or delete that folder (or use another output folder) to start afresh.");
         }
-        var useCache = options.UseBoundaryCache && !options.Augment && !session.Boundary.IsInput(session.Backbone);
-        BoundaryCache? cache = null;
-        double fillSeconds = 0;
-        if (useCache)
-        {
-            cache = BoundaryCache.Open(options.BoundaryCacheDirectory ?? Path.Combine(GraftHome.Directory, "boundary"), session.BoundaryKey(options.BoundaryDType));
-            var clock = Stopwatch.StartNew();
-            var filled = BoundaryFiller.Fill(session, cache, inputs.Items, options.BatchSize, progress, cancel);
-            fillSeconds = clock.Elapsed.TotalSeconds;
-            Say($"boundary cache: {cache.Directory} ({cache.FloatsPerImage:N0} {options.BoundaryDType.ToName()} values per image; {filled} computed now in {fillSeconds:F1} s, "
-                + $"{inputs.Items.DistinctBy(i => i.Hash).Count() - filled} reused)");
-        }
-        else
-        {
-            Say(options.Augment ? "boundary cache: off (augmentation changes the frozen activations every epoch)" : "boundary cache: off");
-        }
-
-        var feeder = new BatchFeeder(session, cache);
-        using var optimizer = ParameterOptimizer.Create(options.Optimizer, session.ParameterGroups(options), options.WeightDecay);
+        var (feeder, fillSeconds) = FeederSetup.Prepare(session, inputs.Items, options, Say, progress, cancel);
+        using var optimizer = ParameterOptimizer.Create(options.Optimizer, session.ParameterGroups(options), options.EffectiveWeightDecay);
         var loop = new EpochLoop(session, feeder, optimizer, options);
         var initialEpoch = inputs.PriorHistory.Count == 0 ? 0 : inputs.PriorHistory.Max(r => r.Epoch);
         var evaluated = test.Count > 0 ? test : validation;
@@ -83,6 +66,14 @@ public static class FineTuneTrainer
                 Say($"before fine-tuning: {evaluatedSplit.ToName()} accuracy {before.Accuracy:P2}, loss {before.Loss:F4} ({before.Count} images)");
             }
             state = new CheckpointState(identity, initialEpoch, initialEpoch, [], double.PositiveInfinity, 0, 0, false, null, null);
+            // The starting point (the trained head on the frozen backbone) is a candidate in model selection, so
+            // fine-tuning ends no worse on validation than not fine-tuning.
+            if (validation.Count > 0 && options.Patience > 0)
+            {
+                var start = ReferenceEquals(evaluated, validation) && before is not null ? before : loop.Evaluate(validation, Split.Validation, initialEpoch, progress, cancel);
+                state = state with { BestValLoss = start.Loss, BestEpoch = initialEpoch, BestFile = checkpoint.SaveWeights(initialEpoch, session.Model) };
+                Say($"starting point: val_loss {start.Loss:F4} val_acc {start.Accuracy:P1} (a candidate in model selection)");
+            }
         }
         else
         {
@@ -90,13 +81,17 @@ public static class FineTuneTrainer
             Say($"resuming after epoch {state.LastEpoch} (checkpoint {state.ModelFile})");
         }
 
+        var steps = EpochLoop.StepsPerEpoch(train.Count, options.BatchSize);
+        var totalSteps = steps * options.Epochs;
+        var warmup = (int)Math.Round(options.WarmupFraction * totalSteps);
         var historyPath = inputs.HistoryPath ?? Path.Combine(inputs.OutputDirectory, "history.csv");
         var lastEpoch = initialEpoch + options.Epochs;
         for (var epoch = state.LastEpoch + 1; epoch <= lastEpoch && !state.Stopped; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var rate = LearningRateSchedule.At(options.Schedule, options.LearningRate, epoch - initialEpoch - 1, options.Epochs);
-            var (loss, accuracy) = loop.Train(train, epoch, rate, progress, cancel);
+            var first = (epoch - initialEpoch - 1) * steps;
+            var (loss, accuracy, rate) = loop.Train(train, epoch,
+                step => LearningRateSchedule.At(options.Schedule, options.LearningRate, Math.Min(first + step, totalSteps - 1), totalSteps, warmup), progress, cancel);
             var val = validation.Count > 0 ? loop.Evaluate(validation, Split.Validation, epoch, progress, cancel) : null;
             var row = new EpochRecord(epoch, loss, accuracy, val?.Loss ?? double.NaN, val?.Accuracy ?? double.NaN, rate, clock.Elapsed.TotalSeconds);
             var monitored = val?.Loss ?? loss;
@@ -129,10 +124,15 @@ public static class FineTuneTrainer
         }
 
         // As Keras's EarlyStopping(restore_best_weights=True): only with early stopping on; --patience 0 keeps the last epoch.
+        var keptStart = false;
         if (options.Patience > 0 && state.BestFile is not null && state.BestEpoch != state.LastEpoch)
         {
             checkpoint.Restore(state.BestFile, session.Model, optimizer: null);
-            Say($"restored the weights of epoch {state.BestEpoch} (lowest {(validation.Count > 0 ? "val_loss" : "loss")} {state.BestValLoss:F4})");
+            keptStart = state.BestEpoch == initialEpoch;
+            var metric = validation.Count > 0 ? "val_loss" : "loss";
+            Say(keptStart
+                ? $"kept the starting point: no fine-tuning epoch lowered {metric} below the head-only weights' {state.BestValLoss:F4}"
+                : $"restored the weights of epoch {state.BestEpoch} (lowest {metric} {state.BestValLoss:F4})");
         }
         SplitEvaluation? after = null;
         if (evaluated.Count > 0)
@@ -142,6 +142,9 @@ public static class FineTuneTrainer
             Say($"after fine-tuning: {evaluatedSplit.ToName()} accuracy {after.Accuracy:P2}, loss {after.Loss:F4}");
         }
 
+        var features = loop.Features(inputs.DatasetItems ?? inputs.Items, progress, cancel);
+        if (Conversion.CheckedConvolution.Untrusted is { Count: > 0 } wrong)
+            Say($"libtorch's CPU convolution computed wrong results on this host for {wrong.Count} configuration(s) (e.g. {wrong[0]}); they ran as unfold + matmul");
         progress?.Report(new FineTuneProgress("write", state.LastEpoch, 0, 1));
         var name = inputs.OutputBackboneName ?? $"{inputs.Backbone.Name}-ft";
         var written = OnnxWriteBack.Write(session.Backbone, inputs.Backbone, session.ModelSha256, Path.Combine(inputs.OutputDirectory, "backbone"), name);
@@ -158,14 +161,17 @@ public static class FineTuneTrainer
             HeadParameters = session.HeadParameterCount,
             History = inputs.PriorHistory.Concat(state.Rows).ToArray(),
             FirstFineTuneEpoch = initialEpoch + 1,
-            BestEpoch = options.Patience > 0 && state.BestEpoch > 0 ? state.BestEpoch : state.LastEpoch,
+            BestEpoch = options.Patience > 0 && state.BestFile is not null ? state.BestEpoch : state.LastEpoch,
+            KeptStartingPoint = keptStart,
             StoppedEarly = state.LastEpoch < lastEpoch,
-            UsedBoundaryCache = cache is not null,
+            UsedBoundaryCache = feeder.UsesCache,
+            AugmentViews = feeder.ViewCount,
             CacheFillSeconds = fillSeconds,
             Before = before,
             After = after,
             WrittenBackbone = written,
             HeadDirectory = headDirectory,
+            Features = features,
         };
 
         void Say(string line)

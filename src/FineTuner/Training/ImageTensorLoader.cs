@@ -53,19 +53,19 @@ public sealed class ImageTensorLoader
                     _preprocessor.Apply(image, span);
                     return;
                 }
-                var rng = new Random(seeds![i]);
-                var (x, y, w, h, flip) = augmentation.Draw(image.Width, image.Height, rng);
+                var draw = augmentation.Sample(image.Width, image.Height, new Random(seeds![i]));
                 var spec = _preprocessor.Spec;
                 image.Mutate(c =>
                 {
-                    c.Crop(new Rectangle(x, y, w, h)).Resize(new ResizeOptions
+                    c.Crop(new Rectangle(draw.X, draw.Y, draw.Width, draw.Height)).Resize(new ResizeOptions
                     {
                         Size = new Size(spec.Width, spec.Height),
                         Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch,
                         Sampler = Sampler(spec.Interpolation),
                         Compand = false,
                     });
-                    if (flip) c.Flip(FlipMode.Horizontal);
+                    if (draw.Flip) c.Flip(FlipMode.Horizontal);
+                    if (draw.Jitters) c.Brightness(draw.Brightness).Contrast(draw.Contrast).Saturate(draw.Saturation);
                 });
                 _preprocessor.WriteTensor(image, span);
             }

@@ -31,7 +31,7 @@ public abstract class ParameterOptimizer : IDisposable
     /// <summary>Creates the optimizer <paramref name="kind"/>.</summary>
     public static ParameterOptimizer Create(OptimizerKind kind, IReadOnlyList<ParameterGroup> groups, double weightDecay) => kind switch
     {
-        OptimizerKind.Adam => new AdamOptimizer(groups, weightDecay),
+        OptimizerKind.Adam or OptimizerKind.AdamW => new AdamOptimizer(groups, weightDecay),
         OptimizerKind.Sgd => new SgdOptimizer(groups, weightDecay),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };

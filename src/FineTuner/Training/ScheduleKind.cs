@@ -1,12 +1,13 @@
 namespace Graft.FineTuner.Training;
 
-/// <summary>How the learning rate changes over the fine-tuning epochs (per epoch).</summary>
+/// <summary>How the learning rate moves over the fine-tuning steps after the warm-up
+/// (<see cref="FineTuneOptions.WarmupFraction"/>).</summary>
 public enum ScheduleKind
 {
-    /// <summary>The same rate every epoch (the seed).</summary>
+    /// <summary>The peak rate throughout (the seed).</summary>
     Constant,
-    /// <summary>Half-cosine from the rate down towards 0 over the fine-tuning epochs.</summary>
+    /// <summary>Half-cosine from the peak down to 0 at the last step (warm-up then cosine: the default).</summary>
     Cosine,
-    /// <summary>×0.1 every third of the fine-tuning epochs (at least every epoch).</summary>
+    /// <summary>×0.1 every third of the steps.</summary>
     Step,
 }

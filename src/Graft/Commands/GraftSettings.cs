@@ -131,6 +131,6 @@ public class BackboneSettings : DatasetSettings
 
     internal static T? ParseEnum<T>(string? text, string flag) where T : struct, Enum =>
         text is null ? null
-        : Enum.TryParse<T>(text.Replace("-", ""), ignoreCase: true, out var v) ? v
+        : Enum.TryParse<T>(text.Replace("-", ""), ignoreCase: true, out var v) && Enum.IsDefined(v) && !char.IsDigit(text.TrimStart()[0]) ? v
         : throw new GraftException($"{flag} '{text}' is not one of: {string.Join(", ", Enum.GetNames<T>().Select(n => char.ToLowerInvariant(n[0]) + n[1..]))}.");
 }

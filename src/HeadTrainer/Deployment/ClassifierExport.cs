@@ -43,7 +43,7 @@ public static class ClassifierExport
         if (format == ExportFormat.Onnx)
         {
             var model = ClassifierOnnx.Compose(descriptor, backbone, head, run.Config.ClassNames, mean);
-            WriteAtomic(outPath, model.ToByteArray());
+            AtomicFile.WriteAllBytes(outPath, model.ToByteArray());
             return Path.GetFullPath(outPath);
         }
 
@@ -94,13 +94,6 @@ public static class ClassifierExport
         var tmp = outPath + ".tmp";
         ml.Model.Save(model, empty.Schema, tmp);
         File.Move(tmp, outPath, overwrite: true);
-    }
-
-    private static void WriteAtomic(string path, byte[] bytes)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
     }
 
     private sealed class ImageRow

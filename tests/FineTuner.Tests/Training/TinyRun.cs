@@ -31,6 +31,8 @@ internal sealed class TinyRun : IDisposable
         Patience = 0,
         Seed = 17,
         Device = "cpu",
+        // The tiny tests check exact equalities (cache vs full forward, resume); augmentation is tested on its own.
+        Augment = AugmentPolicy.None,
     };
 
     public FineTuneResult Run(FineTuneOptions options, string output = "out", CancellationToken cancel = default,

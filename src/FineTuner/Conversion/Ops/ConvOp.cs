@@ -5,7 +5,8 @@ using F = TorchSharp.torch.nn.functional;
 namespace Graft.FineTuner.Conversion.Ops;
 
 /// <summary>ONNX Conv (2-D): groups (depthwise when group = channels), bias, dilations, strides, explicit or auto
-/// padding. Asymmetric padding is applied with F.pad before a convolution without padding.</summary>
+/// padding. Asymmetric padding is applied with F.pad before a convolution without padding. The convolution itself is
+/// <see cref="CheckedConvolution"/>: libtorch's kernel where it was checked to compute correctly on this host.</summary>
 internal sealed class ConvOp : OnnxOp
 {
     private readonly long[] _strides;
@@ -34,8 +35,8 @@ internal sealed class ConvOp : OnnxOp
         if (x.dim() != 4) throw Unsupported($"Conv on a rank-{x.dim()} input");
         var pad = SpatialPadding.Resolve(_autoPad, _pads, x.shape[2], x.shape[3], [w.shape[2], w.shape[3]], _strides, _dilations);
         if (pad.IsSymmetric)
-            return [F.conv2d(x, w, b, _strides, [pad.Top, pad.Left], _dilations, _group)];
+            return [CheckedConvolution.Conv2d(x, w, b, _strides, [pad.Top, pad.Left], _dilations, _group)];
         using var padded = F.pad(x, pad.TorchPadOrder);
-        return [F.conv2d(padded, w, b, _strides, [0, 0], _dilations, _group)];
+        return [CheckedConvolution.Conv2d(padded, w, b, _strides, [0, 0], _dilations, _group)];
     }
 }

@@ -16,10 +16,26 @@ public sealed class FineTuneCommand(IAnsiConsole console) : Command<FineTuneSett
         var options = settings.ToOptions();
         options.Validate();
         var sources = new HeadRunSources { Cache = settings.Cache, Backbone = settings.Backbone, HeadFile = settings.Head, Dropout = settings.Dropout };
+        // With --json, stdout carries only the JSON object; progress and log lines go to stderr.
+        var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
+        if (settings.FindLr)
+        {
+            var found = FineTuneProgressView.Run(view, p => FineTuneRun.FindLearningRate(settings.Run!, options, sources, p, cancel));
+            if (settings.Json)
+            {
+                console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new
+                {
+                    suggested = found.Suggested, minimumOverTen = found.MinimumOverTen, steepest = found.Steepest,
+                    plot = found.PlotPath, csv = found.CsvPath, rates = found.Rates, losses = found.Losses,
+                }, JsonOutput.Options));
+                return ExitCodes.Ok;
+            }
+            console.MarkupLineInterpolated($"suggested learning rate: [bold]--lr {found.Suggested:G2}[/] (valley; minimum/10 {found.MinimumOverTen:G2}, steepest {found.Steepest:G2})");
+            console.MarkupLineInterpolated($"plot: [bold]{found.PlotPath}[/]");
+            return ExitCodes.Ok;
+        }
         if (!settings.Json) console.MarkupLineInterpolated($"[bold]run[/] {settings.Run}");
-        var (result, run) = settings.Json
-            ? FineTuneRun.Execute(settings.Run!, options, sources, !settings.NoEvaluate, null, cancel)
-            : FineTuneProgressView.Run(console, p => FineTuneRun.Execute(settings.Run!, options, sources, !settings.NoEvaluate, p, cancel));
+        var (result, run) = FineTuneProgressView.Run(view, p => FineTuneRun.Execute(settings.Run!, options, sources, !settings.NoEvaluate, p, cancel));
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(Summary(result, run), JsonOutput.Options));
@@ -51,7 +67,9 @@ public sealed class FineTuneCommand(IAnsiConsole console) : Command<FineTuneSett
         {
             console.MarkupLineInterpolated($"{b.Split.ToString().ToLowerInvariant()} accuracy: head only {b.Accuracy:P2}, fine-tuned {a.Accuracy:P2}");
         }
-        console.MarkupLineInterpolated($"kept the weights of epoch {r.BestEpoch}{(r.StoppedEarly ? " (stopped early)" : "")}");
+        console.MarkupLine(Markup.Escape(r.KeptStartingPoint
+            ? $"kept the starting point (the head-only weights): no fine-tuning epoch did better on validation{(r.StoppedEarly ? " (stopped early)" : "")}"
+            : $"kept the weights of epoch {r.BestEpoch}{(r.StoppedEarly ? " (stopped early)" : "")}"));
         console.MarkupLineInterpolated($"fine-tuned backbone: [bold]{r.WrittenBackbone.DescriptorPath}[/] (a descriptor like any other: --backbone for precompute)");
         console.MarkupLineInterpolated($"fine-tuned run: [bold]{run.Directory}[/] (graft evaluate/predict/export --run read it like any run)");
     }
@@ -63,7 +81,9 @@ public sealed class FineTuneCommand(IAnsiConsole console) : Command<FineTuneSett
         r.FirstFineTuneEpoch,
         r.BestEpoch,
         r.StoppedEarly,
+        r.KeptStartingPoint,
         r.UsedBoundaryCache,
+        r.AugmentViews,
         r.CacheFillSeconds,
         Before = r.Before is { } b ? new { split = b.Split, b.Count, b.Accuracy, b.Loss } : null,
         After = r.After is { } a ? new { split = a.Split, a.Count, a.Accuracy, a.Loss } : null,

@@ -21,6 +21,7 @@ public static class FineTuneProgressView
             {
                 ProgressTask? task = null;
                 var phase = "";
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 return work(new Sync(p =>
                 {
                     if (p.Message is { } m)
@@ -28,16 +29,19 @@ public static class FineTuneProgressView
                         console.MarkupLineInterpolated($"[grey]{m}[/]");
                         return;
                     }
-                    if (p.Phase != phase || task is null)
+                    if (p.Phase != phase || task is null || p.Done < task.Value)
                     {
                         task?.StopTask();
                         phase = p.Phase;
                         task = ctx.AddTask(p.Phase, maxValue: Math.Max(1, p.Total));
+                        clock.Restart();
                     }
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Done;
+                    // Done and Total count images in every phase, so the rate is images/s.
+                    var rate = clock.Elapsed.TotalSeconds > 0 ? p.Done / clock.Elapsed.TotalSeconds : 0;
                     var metrics = double.IsNaN(p.Loss) ? "" : $" loss {p.Loss:F4} acc {p.Accuracy:P1}";
-                    task.Description = p.Epoch > 0 ? $"{p.Phase} epoch {p.Epoch}{metrics}" : p.Phase;
+                    task.Description = (p.Epoch > 0 ? $"{p.Phase} epoch {p.Epoch}{metrics}" : p.Phase) + $" {rate:F1} img/s";
                 }));
             });
     }

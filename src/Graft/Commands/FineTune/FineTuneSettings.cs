@@ -19,59 +19,80 @@ public sealed class FineTuneSettings : GraftSettings
     [Description("Train from this layer (by name) to the top, instead of --train-top.")]
     public string? TrainFrom { get; init; }
 
+    // Options without a value here take FineTuneOptions' defaults: the library owns them (and docs/benchmarks.md
+    // records the measurements that chose them).
+
     [CommandOption("--epochs <N>")]
     [Description("Fine-tuning epochs after the head-only ones (the seed: 5, i.e. epochs 6-10). Default 5.")]
-    [DefaultValue(5)]
-    public int Epochs { get; init; } = 5;
+    public int? Epochs { get; init; }
 
     [CommandOption("--lr <RATE>")]
-    [Description("Head learning rate. Default 1e-4.")]
-    [DefaultValue(1e-4)]
-    public double LearningRate { get; init; } = 1e-4;
+    [Description("Peak head learning rate (--find-lr suggests one). Default 1e-3.")]
+    public double? LearningRate { get; init; }
 
     [CommandOption("--backbone-lr-mult <X>")]
-    [Description("Backbone learning rate = lr × X. Default 0.1.")]
-    [DefaultValue(0.1)]
-    public double BackboneLearningRateMultiplier { get; init; } = 0.1;
+    [Description("Backbone learning rate = lr × X (discriminative rates). Default 0.1.")]
+    public double? BackboneLearningRateMultiplier { get; init; }
 
-    [CommandOption("--optimizer <adam|sgd>")]
-    [DefaultValue("adam")]
-    public string Optimizer { get; init; } = "adam";
+    [CommandOption("--optimizer <adamw|adam|sgd>")]
+    [Description("Default adamw.")]
+    public string? Optimizer { get; init; }
 
     [CommandOption("--weight-decay <W>")]
-    [DefaultValue(0.0)]
-    public double WeightDecay { get; init; }
+    [Description("Default 0.01 with adamw, 0 otherwise.")]
+    public double? WeightDecay { get; init; }
 
-    [CommandOption("--schedule <constant|cosine|step>")]
-    [DefaultValue("constant")]
-    public string Schedule { get; init; } = "constant";
+    [CommandOption("--schedule <cosine|constant|step>")]
+    [Description("Rate after the warm-up, per step. Default cosine (to 0 at the last step).")]
+    public string? Schedule { get; init; }
+
+    [CommandOption("--warmup <FRACTION>")]
+    [Description("Fraction of the steps that ramp the rate up linearly. Default 0.1.")]
+    public double? Warmup { get; init; }
+
+    [CommandOption("--label-smoothing <X>")]
+    [Description("Label smoothing of the training loss. Default 0.")]
+    public double? LabelSmoothing { get; init; }
 
     [CommandOption("--patience <N>")]
-    [Description("Stop after N epochs without a lower val_loss; the best epoch's weights are kept. 0 = off. Default 3.")]
-    [DefaultValue(3)]
-    public int Patience { get; init; } = 3;
+    [Description("Stop after N epochs without a lower val_loss; the best epoch's weights are kept, the head-only start included. 0 = off (keep the last). Default 3.")]
+    public int? Patience { get; init; }
 
-    [CommandOption("--augment")]
-    [Description("Random resized crop and horizontal flip on training images (disables the boundary cache).")]
-    public bool Augment { get; init; }
+    [CommandOption("--augment <POLICY>")]
+    [Description("Training-image augmentation: none, light (crop 80-100 %, flip), standard (crop 60-100 %, flip; the default), strong (crop 35-100 %, flip, colour jitter).")]
+    public string? Augment { get; init; }
+
+    [CommandOption("--augment-views <K>")]
+    [Description("With the boundary cache: augmented views of each training image, computed once; epochs cycle through them. Default 4.")]
+    public int? AugmentViews { get; init; }
+
+    [CommandOption("--crop-scale <MIN>")]
+    [Description("Lower bound of the random-resized-crop area, overriding the policy's (0-1].")]
+    public double? CropScale { get; init; }
+
+    [CommandOption("--color-jitter <X>")]
+    [Description("Brightness/contrast/saturation jitter, overriding the policy's [0-1).")]
+    public double? ColorJitter { get; init; }
+
+    [CommandOption("--find-lr")]
+    [Description("Run a learning-rate range test on the training split instead of fine-tuning: writes RUNDIR/finetune/lr_finder.png and suggests --lr.")]
+    public bool FindLr { get; init; }
 
     [CommandOption("--seed <N>")]
-    [DefaultValue(42)]
-    public int Seed { get; init; } = 42;
+    [Description("Seeds shuffles, augmentation and dropout. Default 42.")]
+    public int? Seed { get; init; }
 
     [CommandOption("--batch-size <N>")]
-    [DefaultValue(32)]
-    public int BatchSize { get; init; } = 32;
+    [Description("Default 32.")]
+    public int? BatchSize { get; init; }
 
     [CommandOption("--device <DEVICE>")]
-    [Description("auto (CUDA when this build's libtorch has it), cpu, cuda or cuda:N.")]
-    [DefaultValue("auto")]
-    public string Device { get; init; } = "auto";
+    [Description("auto (CUDA when this build's libtorch has it), cpu, cuda or cuda:N. Default auto.")]
+    public string? Device { get; init; }
 
     [CommandOption("--threads <N>")]
     [Description("Torch threads; 0 = one per core.")]
-    [DefaultValue(0)]
-    public int Threads { get; init; }
+    public int? Threads { get; init; }
 
     [CommandOption("--no-boundary-cache")]
     [Description("Run the whole backbone every epoch instead of caching the frozen part's activations.")]
@@ -79,8 +100,7 @@ public sealed class FineTuneSettings : GraftSettings
 
     [CommandOption("--boundary-dtype <TYPE>")]
     [Description("float32 (default, exact) or float16 (half the disk) for cached activations.")]
-    [DefaultValue("float32")]
-    public string BoundaryDType { get; init; } = "float32";
+    public string? BoundaryDType { get; init; }
 
     [CommandOption("--boundary-cache <DIR>")]
     [Description("Where frozen activations are cached. Default: GRAFT_HOME/boundary.")]
@@ -117,24 +137,35 @@ public sealed class FineTuneSettings : GraftSettings
         return ValidationResult.Success();
     }
 
-    public FineTuneOptions ToOptions() => new()
+    public FineTuneOptions ToOptions()
     {
-        TrainTop = TrainTop,
-        TrainFrom = string.IsNullOrWhiteSpace(TrainFrom) ? null : TrainFrom,
-        Epochs = Epochs,
-        LearningRate = LearningRate,
-        BackboneLearningRateMultiplier = BackboneLearningRateMultiplier,
-        Optimizer = BackboneSettings.ParseEnum<OptimizerKind>(Optimizer, "--optimizer") ?? OptimizerKind.Adam,
-        WeightDecay = WeightDecay,
-        Schedule = BackboneSettings.ParseEnum<ScheduleKind>(Schedule, "--schedule") ?? ScheduleKind.Constant,
-        Patience = Patience,
-        Augment = Augment,
-        Seed = Seed,
-        BatchSize = BatchSize,
-        Device = Device,
-        Threads = Threads,
-        UseBoundaryCache = !NoBoundaryCache,
-        BoundaryDType = FeatureCache.Store.FeatureDTypeExtensions.Parse(BoundaryDType),
-        BoundaryCacheDirectory = BoundaryCache is null ? null : FeatureCache.Backbones.ModelFileLocator.ExpandHome(BoundaryCache),
-    };
+        var o = new FineTuneOptions
+        {
+            TrainTop = TrainTop,
+            TrainFrom = string.IsNullOrWhiteSpace(TrainFrom) ? null : TrainFrom,
+            WeightDecay = WeightDecay,
+            CropScaleMin = CropScale,
+            ColorJitter = ColorJitter,
+            UseBoundaryCache = !NoBoundaryCache,
+            BoundaryCacheDirectory = BoundaryCache is null ? null : FeatureCache.Backbones.ModelFileLocator.ExpandHome(BoundaryCache),
+        };
+        return o with
+        {
+            Epochs = Epochs ?? o.Epochs,
+            LearningRate = LearningRate ?? o.LearningRate,
+            BackboneLearningRateMultiplier = BackboneLearningRateMultiplier ?? o.BackboneLearningRateMultiplier,
+            Optimizer = BackboneSettings.ParseEnum<OptimizerKind>(Optimizer, "--optimizer") ?? o.Optimizer,
+            Schedule = BackboneSettings.ParseEnum<ScheduleKind>(Schedule, "--schedule") ?? o.Schedule,
+            WarmupFraction = Warmup ?? o.WarmupFraction,
+            LabelSmoothing = LabelSmoothing ?? o.LabelSmoothing,
+            Patience = Patience ?? o.Patience,
+            Augment = BackboneSettings.ParseEnum<AugmentPolicy>(Augment, "--augment") ?? o.Augment,
+            AugmentViews = AugmentViews ?? o.AugmentViews,
+            Seed = Seed ?? o.Seed,
+            BatchSize = BatchSize ?? o.BatchSize,
+            Device = Device ?? o.Device,
+            Threads = Threads ?? o.Threads,
+            BoundaryDType = BoundaryDType is null ? o.BoundaryDType : FeatureCache.Store.FeatureDTypeExtensions.Parse(BoundaryDType),
+        };
+    }
 }
