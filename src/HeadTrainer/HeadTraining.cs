@@ -78,7 +78,7 @@ public static class HeadTraining
         head.Save(ml, Path.Combine(directory, RunFolder.ModelFile));
         head.WriteOnnx(Path.Combine(directory, RunFolder.HeadOnnxFile), data.ClassNames);
         HistoryCsv.Write(Path.Combine(directory, RunFolder.HistoryFile), head.History);
-        File.WriteAllBytes(Path.Combine(directory, RunFolder.CurvesFile), CurvesPlot.Render(head.History, kept));
+        CurvesPlot.Write(Path.Combine(directory, RunFolder.CurvesFile), head.History, kept);
         descriptor?.WithAbsolutePaths().Save(Path.Combine(directory, RunFolder.BackboneFile));
         File.WriteAllText(Path.Combine(directory, RunFolder.SummaryTextFile), summary.ToText());
         File.WriteAllText(Path.Combine(directory, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(summary, RunConfig.Json));

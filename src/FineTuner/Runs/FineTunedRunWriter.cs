@@ -7,6 +7,7 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Evaluation;
 using Graft.HeadTrainer.Heads;
+using Graft.HeadTrainer.Reporting;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using Microsoft.ML;
@@ -34,7 +35,8 @@ public static class FineTunedRunWriter
         var ft = result.WrittenBackbone;
         var descriptor = ft.Descriptor with { Model = new ModelFileSource { Path = Path.GetRelativePath(output, ft.ModelPath) } };
         descriptor.Save(Path.Combine(output, RunFolder.BackboneFile));
-        var store = FeatureStore.Open(config.Cache);
+        var cache = inputs.CacheDirectory ?? config.Cache;
+        var store = FeatureStore.Open(cache);
         var dataset = new ImageDataset(config.Dataset.Root, Enum.Parse<DatasetFormat>(config.Dataset.Format, ignoreCase: true), config.ClassNames,
             (inputs.DatasetItems ?? inputs.Items).Select(i => new DatasetItem(i.Id, i.Label, i.Split, i.Read)).ToArray(), config.Dataset.SplitSource);
         var spec = FeatureSetSpec.For(ft.Descriptor, ft.Sha256, config.FeatureSet.DType);
@@ -58,13 +60,9 @@ public static class FineTunedRunWriter
         ml.Model.Save(MlpHead.Serve(ml, weights), FeatureDataView.InputSchema(weights.InputDimension), Path.Combine(output, RunFolder.ModelFile));
         HeadOnnx.Write(weights, Path.Combine(output, RunFolder.HeadOnnxFile), config.ClassNames);
 
-        var history = result.History.Select(r => new HeadTrainer.Training.EpochRecord
-        {
-            Epoch = r.Epoch, Loss = r.Loss, Accuracy = r.Accuracy, ValLoss = r.ValLoss, ValAccuracy = r.ValAccuracy,
-            LearningRate = r.LearningRate, Seconds = r.Seconds,
-        }).ToList();
-        HeadTrainer.Runs.HistoryCsv.Write(Path.Combine(output, RunFolder.HistoryFile), history);
-        Reporting.CurvesPlot.Write(Path.Combine(output, RunFolder.CurvesFile), result.History, result.FirstFineTuneEpoch > 1 ? result.FirstFineTuneEpoch : null);
+        HistoryCsv.Write(Path.Combine(output, RunFolder.HistoryFile), result.History);
+        CurvesPlot.Write(Path.Combine(output, RunFolder.CurvesFile), result.History, result.BestEpoch,
+            result.FirstFineTuneEpoch > 1 ? result.FirstFineTuneEpoch : null);
         var parameters = Summary(ft.Descriptor.Name, result, head);
         File.WriteAllText(Path.Combine(output, RunFolder.SummaryTextFile), parameters.ToText());
         File.WriteAllText(Path.Combine(output, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(parameters, RunConfig.Json));
@@ -83,6 +81,7 @@ public static class FineTunedRunWriter
             selection[key] = JsonSerializer.SerializeToElement(value, RunConfig.Json);
         var fineTuned = config with
         {
+            Cache = cache,
             CreatedUtc = DateTime.UtcNow,
             FeatureSetId = spec.Id,
             FeatureSet = spec,
@@ -99,8 +98,8 @@ public static class FineTunedRunWriter
         if (!evaluate) return new FineTunedRun(output, spec.Id, null, null);
         var split = config.Splits.Test > 0 ? Split.Test : Split.Validation;
         Say(progress, $"evaluating the head-only run and the fine-tuned run on the {split.ToName()} split");
-        var before = Evaluator.Evaluate(parent.Directory, split);
-        var after = Evaluator.Evaluate(output, split);
+        var before = Evaluator.Evaluate(parent.Directory, split, cache);
+        var after = Evaluator.Evaluate(output, split, cache);
         return new FineTunedRun(output, spec.Id, before, after);
     }
 

@@ -27,7 +27,8 @@ public static class HeadRun
         var output = Path.Combine(run.Directory, OutputFolder);
         Directory.CreateDirectory(output);
 
-        var store = FeatureStore.Open(ModelFileLocator.ExpandHome(sources.Cache ?? config.Cache));
+        var cache = Path.GetFullPath(ModelFileLocator.ExpandHome(sources.Cache ?? config.Cache));
+        var store = FeatureStore.Open(cache);
         var set = store.Sets.FirstOrDefault(s => s.Id == config.FeatureSetId)
             ?? throw new GraftException($"Cache '{store.Root}' no longer holds the run's feature set {config.FeatureSetId}.",
                 "Pass --cache with the cache the head was trained on.");
@@ -70,14 +71,14 @@ public static class HeadRun
             // Only the head trainer's epochs: if RUN/finetune was deleted by hand, RUN/history.csv may still hold the
             // rows an earlier fine-tuning appended.
             if (config.Selection.TryGetValue("epochs_run", out var epochsRun) && epochsRun.TryGetInt32(out var headEpochs))
-                Training.HistoryCsv.Write(headHistory, Training.HistoryCsv.Read(runHistory).Where(r => r.Epoch <= headEpochs));
+                HistoryCsv.Write(headHistory, HistoryCsv.Read(runHistory).Where(r => r.Epoch <= headEpochs));
             else
                 File.Copy(runHistory, headHistory);
         }
         // A linear head's rows are points of its L2 grid, not epochs: fine-tuning then numbers from 1 and keeps its own
         // history.csv, leaving the run's file as the head trainer wrote it.
         var epochs = config.HeadKind == HeadTrainer.HeadKind.Mlp && File.Exists(headHistory);
-        var prior = epochs ? Training.HistoryCsv.Read(headHistory) : [];
+        var prior = epochs ? HistoryCsv.Read(headHistory) : [];
 
         return new FineTuneInputs
         {
@@ -86,6 +87,7 @@ public static class HeadRun
             Items = items,
             DatasetItems = datasetItems,
             PriorHistory = prior,
+            CacheDirectory = cache,
             OutputDirectory = output,
             HistoryPath = epochs ? runHistory : Path.Combine(output, RunFolder.HistoryFile),
         };

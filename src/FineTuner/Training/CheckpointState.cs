@@ -1,3 +1,4 @@
+using Graft.HeadTrainer.Training;
 namespace Graft.FineTuner.Training;
 
 /// <summary>The bookkeeping of a fine-tuning run after an epoch (<c>checkpoint/state.json</c>).</summary>

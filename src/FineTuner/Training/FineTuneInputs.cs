@@ -1,3 +1,4 @@
+using Graft.HeadTrainer.Training;
 using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Heads;
 
@@ -24,6 +25,11 @@ public sealed record FineTuneInputs
 
     /// <summary>The head-only epochs (epochs 1…initial_epoch); fine-tuning numbers its epochs after them.</summary>
     public IReadOnlyList<EpochRecord> PriorHistory { get; init; } = [];
+
+    /// <summary>The feature cache the head was trained on, as resolved for this run (<c>--cache</c> when it moved);
+    /// everything after training — the fine-tuned feature set, both evaluations — reads and writes this one. Null: the
+    /// head run's configured cache.</summary>
+    public string? CacheDirectory { get; init; }
 
     /// <summary>Folder for checkpoints, metrics, the written backbone and head (e.g. RUN/finetune).</summary>
     public required string OutputDirectory { get; init; }

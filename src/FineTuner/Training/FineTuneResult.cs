@@ -1,3 +1,4 @@
+using Graft.HeadTrainer.Training;
 using Graft.FineTuner.Export;
 using Graft.FineTuner.Layers;
 

@@ -6,6 +6,9 @@ using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Export;
 using Graft.FineTuner.Heads;
+using Graft.HeadTrainer.Reporting;
+using Graft.HeadTrainer.Runs;
+using Graft.HeadTrainer.Training;
 using TorchSharp;
 
 namespace Graft.FineTuner.Training;
@@ -93,7 +96,11 @@ public static class FineTuneTrainer
             var (loss, accuracy, rate) = loop.Train(train, epoch,
                 step => LearningRateSchedule.At(options.Schedule, options.LearningRate, Math.Min(first + step, totalSteps - 1), totalSteps, warmup), progress, cancel);
             var val = validation.Count > 0 ? loop.Evaluate(validation, Split.Validation, epoch, progress, cancel) : null;
-            var row = new EpochRecord(epoch, loss, accuracy, val?.Loss ?? double.NaN, val?.Accuracy ?? double.NaN, rate, clock.Elapsed.TotalSeconds);
+            var row = new EpochRecord
+            {
+                Epoch = epoch, Loss = loss, Accuracy = accuracy, ValLoss = val?.Loss ?? double.NaN, ValAccuracy = val?.Accuracy ?? double.NaN,
+                LearningRate = rate, Seconds = clock.Elapsed.TotalSeconds,
+            };
             var monitored = val?.Loss ?? loss;
             var improved = monitored < state.BestValLoss;
             var without = improved ? 0 : state.EpochsWithoutImprovement + 1;
@@ -115,7 +122,7 @@ public static class FineTuneTrainer
         var curvesPath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(historyPath))!, "curves.png");
         try
         {
-            Reporting.CurvesPlot.Write(curvesPath, inputs.PriorHistory.Concat(state.Rows).ToArray(), initialEpoch > 0 ? initialEpoch + 1 : null);
+            CurvesPlot.Write(curvesPath, inputs.PriorHistory.Concat(state.Rows).ToArray(), state.BestEpoch, initialEpoch > 0 ? initialEpoch + 1 : null);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

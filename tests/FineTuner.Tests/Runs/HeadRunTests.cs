@@ -36,7 +36,7 @@ public sealed class HeadRunTests
         Assert.Equal(5, result.FirstFineTuneEpoch);
         Assert.Equal(0.5f, HeadRun.Load(run).Head.Layers[^1].DropoutBefore);
         Assert.Equal([1, 2, 3, 4, 5, 6], RunFolder.Load(run).History.Select(r => r.Epoch));
-        Assert.Equal(4, Graft.FineTuner.Training.HistoryCsv.Read(Path.Combine(run, HeadRun.OutputFolder, "history-head.csv")).Count);
+        Assert.Equal(4, HistoryCsv.Read(Path.Combine(run, HeadRun.OutputFolder, "history-head.csv")).Count);
         Assert.True(File.Exists(Path.Combine(run, "curves.png")));
 
         // RUN/finetune is a run folder: evaluated before and after on the test split with the head trainer's evaluator…
@@ -93,6 +93,34 @@ public sealed class HeadRunTests
         var after = Graft.HeadTrainer.Evaluation.Evaluator.Evaluate(fineTuned.Directory, Split.Validation);
         Assert.Equal(8, before.Metrics.NumExamples);
         Assert.Equal(8, after.Metrics.NumExamples);
+    }
+
+    [Fact]
+    public void Execute_CacheMovedAndGivenWithCache_IsUsedAfterTrainingTooAndFeaturesComeFromTheBoundary()
+    {
+        using var folder = new TempFolder();
+        var (store, run) = TrainHead(folder, new HeadTrainingOptions { Head = HeadKind.Linear, Seed = 3 });
+        var moved = folder.Sub("moved-cache");
+        Directory.Move(store.Root, moved);
+
+        var messages = new List<string>();
+        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.Sub("boundary") };
+        var (_, fineTuned) = FineTuneRun.Execute(run, options, new HeadRunSources { Cache = moved }, evaluate: true,
+            new SyncProgress(p => { if (p.Message is { } m) messages.Add(m); }));
+
+        var config = RunFolder.Load(fineTuned.Directory).Config;
+        Assert.Equal(Path.GetFullPath(moved), config.Cache);
+        Assert.Contains(FeatureStore.Open(moved).Sets, s => s.Id == config.FeatureSetId);
+        Assert.Equal(8, fineTuned.Before!.Metrics.NumExamples);
+        Assert.Equal(8, fineTuned.After!.Metrics.NumExamples);
+        // Every image's fine-tuned features came from its cached boundary activations; none ran the whole backbone.
+        Assert.Contains(messages, m => m.StartsWith("seeded 32 fine-tuned feature rows from the boundary cache", StringComparison.Ordinal));
+        Assert.Contains(messages, m => m.Contains(", 0 computed by a full forward", StringComparison.Ordinal));
+    }
+
+    private sealed class SyncProgress(Action<Graft.FineTuner.Training.FineTuneProgress> handler) : IProgress<Graft.FineTuner.Training.FineTuneProgress>
+    {
+        public void Report(Graft.FineTuner.Training.FineTuneProgress value) => handler(value);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using Graft.FineTuner.Training;
+using Graft.HeadTrainer.Runs;
+using Graft.HeadTrainer.Training;
 using Onnx;
 
 namespace Graft.FineTuner.Tests.Training;
@@ -41,7 +43,7 @@ public sealed class ResumeTests
     public void Run_WithPriorHistory_ContinuesEpochNumbersAndHistoryFile()
     {
         using var run = new TinyRun();
-        var prior = Enumerable.Range(1, 5).Select(e => new EpochRecord(e, 1.0 / e, 0.5, 1.1 / e, 0.5, 1e-3, 0.1)).ToArray();
+        var prior = Enumerable.Range(1, 5).Select(e => new EpochRecord { Epoch = e, Loss = 1.0 / e, Accuracy = 0.5, ValLoss = 1.1 / e, ValAccuracy = 0.5, LearningRate = 1e-3, Seconds = 0.1 }).ToArray();
         var result = run.Run(TinyRun.Options(trainTop: 2, epochs: 2), prior: prior);
         Assert.Equal([1, 2, 3, 4, 5, 6, 7], result.History.Select(r => r.Epoch));
         Assert.Equal(6, result.FirstFineTuneEpoch);

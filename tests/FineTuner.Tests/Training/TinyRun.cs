@@ -1,6 +1,7 @@
 using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
+using Graft.HeadTrainer.Training;
 
 namespace Graft.FineTuner.Tests.Training;
 

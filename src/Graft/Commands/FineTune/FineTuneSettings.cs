@@ -67,11 +67,11 @@ public sealed class FineTuneSettings : GraftSettings
     public int? AugmentViews { get; init; }
 
     [CommandOption("--crop-scale <MIN>")]
-    [Description("Lower bound of the random-resized-crop area, overriding the policy's (0-1].")]
+    [Description("Lower bound of the random-resized-crop area, overriding the policy's (0 < MIN ≤ 1).")]
     public double? CropScale { get; init; }
 
     [CommandOption("--color-jitter <X>")]
-    [Description("Brightness/contrast/saturation jitter, overriding the policy's [0-1).")]
+    [Description("Brightness/contrast/saturation jitter, overriding the policy's (0 ≤ X < 1).")]
     public double? ColorJitter { get; init; }
 
     [CommandOption("--find-lr")]
