@@ -187,6 +187,20 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
     }
 
     [Theory]
+    [InlineData("--augment-views", "0", "--augment-views 0 must be 1..64")]
+    [InlineData("--augment-views", "-3", "--augment-views -3 must be 1..64")]
+    [InlineData("--augment", "heavy", "--augment 'heavy' is not one of: none, light, standard, strong")]
+    [InlineData("--crop-scale", "1.5", "--crop-scale 1.5 must be in (0, 1]")]
+    public void FineTune_BadAugmentationOption_ExitsTwoWithOneLine(string flag, string value, string expected)
+    {
+        var (exit, output) = GraftCli.Run("finetune", "--run", _runs.Run("mlp"), "--train-top", "15", flag, value);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.False(Directory.Exists(Path.Combine(_runs.Run("mlp"), "finetune", "checkpoint")));
+    }
+
+    [Theory]
     [InlineData(new[] { "train-head", "--cache", "/nonexistent/cache", "--out", "/tmp/x" }, "is not a Graft feature cache")]
     [InlineData(new[] { "train-head", "--cache", "." }, "--out RUNDIR is required")]
     [InlineData(new[] { "evaluate", "--run", "/nonexistent/run" }, "error:")]
