@@ -12,6 +12,10 @@ public sealed record FineTuneBenchResult
     /// <summary>One-time cost: computing and storing the boundary activations of the images.</summary>
     public required double CacheFillSeconds { get; init; }
 
+    /// <summary>One-time cost of one augmented view of the images (random resized crop + flip, then the frozen prefix);
+    /// <c>--augment-views K</c> pays it K times.</summary>
+    public required double AugmentedViewFillSeconds { get; init; }
+
     /// <summary>Fastest epoch reading cached boundary activations (trainable top only).</summary>
     public required double CachedEpochSeconds { get; init; }
 
@@ -44,6 +48,11 @@ public sealed record FineTuneBenchResult
         var k = (double)images / Images;
         return (FullEpochSeconds * k, CachedEpochSeconds * k, CacheFillSeconds * k);
     }
+
+    /// <summary>A whole augmented fine-tuning of <paramref name="epochs"/> epochs: with a full forward every epoch, and
+    /// with the boundary cache (plain fill + <paramref name="views"/> augmented views + cached epochs).</summary>
+    public (double FullForwardSeconds, double CachedViewsSeconds) AugmentedRun(int epochs, int views) =>
+        (epochs * FullEpochSeconds, CacheFillSeconds + views * AugmentedViewFillSeconds + epochs * CachedEpochSeconds);
 
     /// <summary>Training-split sizes of the datasets the seed targets, for <see cref="ScaledTo"/>: TFDS oxford_flowers102
     /// (train 1020) and cassava (train 5656).</summary>

@@ -43,6 +43,13 @@ public static class FineTuneBenchmark
             BoundaryFiller.Fill(session, cache, train, options.BatchSize, null, cancel);
             var fill = clock.Elapsed.TotalSeconds;
             progress?.Report($"boundary cache filled: {train.Count} images in {fill:F1} s ({cache.FloatsPerImage:N0} floats each)");
+            // One augmented view (the default policy) of the same images: random crop + resize in the decode path, then
+            // the frozen prefix; --augment-views K costs K of these once.
+            var augmentation = new FineTuneOptions().Augmentation!;
+            var view = BoundaryCache.Open(cacheRoot, session.BoundaryKey() with { View = augmentation.CanonicalText() });
+            var viewFill = Time(() => BoundaryFiller.Fill(session, view, train, options.BatchSize, null, cancel, augmentation,
+                item => EpochLoop.ViewSeed(options.Seed, 0, item)));
+            progress?.Report($"one augmented view filled: {train.Count} images in {viewFill:F1} s");
 
             using var optimizer = ParameterOptimizer.Create(OptimizerKind.Adam, session.ParameterGroups(fine), 0);
             var cachedLoop = new EpochLoop(session, new BatchFeeder(session, cache), optimizer, fine);
@@ -69,6 +76,7 @@ public static class FineTuneBenchmark
                 Images = train.Count,
                 BatchSize = options.BatchSize,
                 CacheFillSeconds = fill,
+                AugmentedViewFillSeconds = viewFill,
                 CachedEpochSeconds = cached,
                 FullEpochSeconds = full,
                 CachedEpochCpuSeconds = cachedCpu,

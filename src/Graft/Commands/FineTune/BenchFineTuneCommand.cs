@@ -42,6 +42,11 @@ public sealed class BenchFineTuneCommand(IAnsiConsole console) : Command<BenchFi
         epochs.AddRow("boundary cache (trainable top only)", $"{r.CachedEpochSeconds:F2}", $"{r.CachedEpochCpuSeconds:F2}");
         epochs.AddRow("[bold]speed-up[/]", $"[bold]{r.EpochSpeedup:F2}×[/]", $"[bold]{r.EpochCpuSpeedup:F2}×[/]");
         epochs.AddRow("one-time cache fill", $"{r.CacheFillSeconds:F2}", "");
+        epochs.AddRow("one-time fill of one augmented view", $"{r.AugmentedViewFillSeconds:F2}", "");
+        var views = FineTuner.Training.FineTuneOptions.DefaultAugmentViews;
+        var (fullRun, cachedRun) = r.AugmentedRun(5, views);
+        epochs.AddRow($"5 augmented epochs: full forward every epoch", $"{fullRun:F2}", "");
+        epochs.AddRow($"5 augmented epochs: fill + {views} cached views + cached epochs", $"{cachedRun:F2}", "");
         console.Write(epochs);
         var scaled = new Table().Border(TableBorder.Rounded).AddColumn("epoch extrapolated to")
             .AddColumn(new TableColumn("full forward").RightAligned()).AddColumn(new TableColumn("boundary cache").RightAligned())

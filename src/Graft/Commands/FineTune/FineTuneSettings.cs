@@ -63,7 +63,7 @@ public sealed class FineTuneSettings : GraftSettings
     public string? Augment { get; init; }
 
     [CommandOption("--augment-views <K>")]
-    [Description("With the boundary cache: augmented views of each training image, computed once; epochs cycle through them. Default 4.")]
+    [Description("With the boundary cache: augmented views of each training image, computed once; epochs cycle through them. Default 5.")]
     public int? AugmentViews { get; init; }
 
     [CommandOption("--crop-scale <MIN>")]
