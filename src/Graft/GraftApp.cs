@@ -29,7 +29,10 @@ public static class GraftApp
         catch (CommandAppException e)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            console.MarkupLine("[grey]hint:[/] graft --help lists the commands; graft COMMAND --help its options.");
+            if (Rendering.OptionSuggestion.For(e.Message) is { } suggestion)
+                console.MarkupLineInterpolated($"[grey]hint:[/] did you mean {suggestion}? graft COMMAND --help lists its options.");
+            else
+                console.MarkupLine("[grey]hint:[/] graft --help lists the commands; graft COMMAND --help its options.");
             return ExitCodes.UserError;
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
@@ -52,6 +55,7 @@ public static class GraftApp
         config.Settings.Console = console;
         config.Settings.Registrar.RegisterInstance<IAnsiConsole>(console); // commands take it in their constructor
         config.PropagateExceptions();
+        config.UseStrictParsing(); // an unknown or misspelt option is a user error, never silently ignored
         config.ValidateExamples();
 
         config.AddCommand<PrecomputeCommand>("precompute")

@@ -25,4 +25,17 @@ public sealed class HelpTests
         Assert.Contains($"graft {command}", output);
         Assert.DoesNotContain("internal error:", output);
     }
+
+    [Theory]
+    [InlineData(new[] { "train-head", "--cache", "c", "--out", "r", "--hed", "mlp" }, "Unknown option 'hed'", "did you mean --head?")]
+    [InlineData(new[] { "finetune", "--run", "r", "--train-top", "15", "--augmnet", "none" }, "Unknown option 'augmnet'", "did you mean --augment?")]
+    [InlineData(new[] { "precompute", "--data", "d", "--zzzzzz" }, "Unknown option 'zzzzzz'", "graft COMMAND --help its options")]
+    public void UnknownOption_ExitsTwoWithTheNearestOption(string[] args, string error, string hint)
+    {
+        var (exit, output) = GraftCli.Run(args);
+        Assert.Equal(2, exit);
+        Assert.Contains(error, output);
+        Assert.Contains(hint, output);
+        Assert.DoesNotContain("   at ", output);
+    }
 }
