@@ -4,8 +4,8 @@ namespace Graft.FineTuner.Training;
 /// Settings of a fine-tuning run (the <c>graft finetune</c> flags) and their defaults — the one place they are set:
 /// the CLI passes only what the user gave. Everything here that changes the numbers is part of the run's identity: a
 /// resume with different values is refused. The defaults are the recipe measured in docs/benchmarks.md (AdamW,
-/// head 1e-3 / backbone 1e-4, warm-up then cosine, random-resized-crop + flip augmentation, 5 epochs, the head-only
-/// starting point a candidate in model selection).
+/// head 1e-3 / backbone 1e-4, warm-up then cosine, random-resized-crop + flip augmentation, 5 epochs, the epoch with
+/// the lowest validation loss kept, the head-only starting point a candidate).
 /// </summary>
 public sealed record FineTuneOptions
 {
@@ -42,9 +42,15 @@ public sealed record FineTuneOptions
     /// <summary>Label smoothing of the training loss (0: plain cross-entropy; validation loss is always plain).</summary>
     public double LabelSmoothing { get; init; }
 
-    /// <summary>Stop after this many epochs without a lower validation loss (0: never stop early, keep the last epoch).
-    /// The starting weights count as epoch 0, so a run never ends worse on validation than the head alone.</summary>
-    public int Patience { get; init; } = 3;
+    /// <summary>Keep the weights of the epoch with the lowest validation loss (training loss without a validation
+    /// split), the starting weights counted as an epoch, so a run never ends worse on validation than the head alone;
+    /// false keeps the last epoch.</summary>
+    public bool KeepBest { get; init; } = true;
+
+    /// <summary>Stop after this many epochs without a lower validation loss (0: run every epoch — the default, since
+    /// stopping early cuts the cosine schedule before its low-rate epochs, which are the ones that recover from the
+    /// first high-rate steps).</summary>
+    public int Patience { get; init; }
 
     /// <summary>Training-image augmentation policy.</summary>
     public AugmentPolicy Augment { get; init; } = AugmentPolicy.Standard;
@@ -113,6 +119,6 @@ public sealed record FineTuneOptions
     public string IdentityText() => string.Join(';',
         $"top={TrainTop}", $"from={TrainFrom}", $"epochs={Epochs}", $"lr={LearningRate:R}", $"mult={BackboneLearningRateMultiplier:R}",
         $"opt={Optimizer}", $"wd={EffectiveWeightDecay:R}", $"schedule={Schedule}", $"warmup={WarmupFraction:R}", $"smoothing={LabelSmoothing:R}",
-        $"patience={Patience}", $"augment={Augmentation?.CanonicalText() ?? "none"}", $"views={(UseBoundaryCache && Augmentation is not null ? AugmentViews : 0)}",
+        $"patience={Patience}", $"keep={(KeepBest ? "best" : "last")}", $"augment={Augmentation?.CanonicalText() ?? "none"}", $"views={(UseBoundaryCache && Augmentation is not null ? AugmentViews : 0)}",
         $"seed={Seed}", $"batch={BatchSize}", $"boundary={(UseBoundaryCache ? FeatureCache.Store.FeatureDTypeExtensions.ToName(BoundaryDType) : "off")}");
 }

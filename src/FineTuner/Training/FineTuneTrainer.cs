@@ -71,7 +71,7 @@ public static class FineTuneTrainer
             state = new CheckpointState(identity, initialEpoch, initialEpoch, [], double.PositiveInfinity, 0, 0, false, null, null);
             // The starting point (the trained head on the frozen backbone) is a candidate in model selection, so
             // fine-tuning ends no worse on validation than not fine-tuning.
-            if (validation.Count > 0 && options.Patience > 0)
+            if (validation.Count > 0 && options.KeepBest)
             {
                 var start = ReferenceEquals(evaluated, validation) && before is not null ? before : loop.Evaluate(validation, Split.Validation, initialEpoch, progress, cancel);
                 state = state with { BestValLoss = start.Loss, BestEpoch = initialEpoch, BestFile = checkpoint.SaveWeights(initialEpoch, session.Model) };
@@ -130,9 +130,9 @@ public static class FineTuneTrainer
             Say($"curves.png not written: {e.GetType().Name}: {e.Message}");
         }
 
-        // As Keras's EarlyStopping(restore_best_weights=True): only with early stopping on; --patience 0 keeps the last epoch.
+        // As Keras's EarlyStopping(restore_best_weights=True), with or without stopping early; --keep last keeps the last epoch.
         var keptStart = false;
-        if (options.Patience > 0 && state.BestFile is not null && state.BestEpoch != state.LastEpoch)
+        if (options.KeepBest && state.BestFile is not null && state.BestEpoch != state.LastEpoch)
         {
             checkpoint.Restore(state.BestFile, session.Model, optimizer: null);
             keptStart = state.BestEpoch == initialEpoch;
@@ -168,7 +168,7 @@ public static class FineTuneTrainer
             HeadParameters = session.HeadParameterCount,
             History = inputs.PriorHistory.Concat(state.Rows).ToArray(),
             FirstFineTuneEpoch = initialEpoch + 1,
-            BestEpoch = options.Patience > 0 && state.BestFile is not null ? state.BestEpoch : state.LastEpoch,
+            BestEpoch = options.KeepBest && state.BestFile is not null ? state.BestEpoch : state.LastEpoch,
             KeptStartingPoint = keptStart,
             StoppedEarly = state.LastEpoch < lastEpoch,
             UsedBoundaryCache = feeder.UsesCache,

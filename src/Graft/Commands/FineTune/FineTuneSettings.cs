@@ -55,8 +55,12 @@ public sealed class FineTuneSettings : GraftSettings
     public double? LabelSmoothing { get; init; }
 
     [CommandOption("--patience <N>")]
-    [Description("Stop after N epochs without a lower val_loss; the best epoch's weights are kept, the head-only start included. 0 = off (keep the last). Default 3.")]
+    [Description("Stop after N epochs without a lower val_loss. Default 0: run every epoch (the cosine schedule's last, low-rate epochs are the ones that recover).")]
     public int? Patience { get; init; }
+
+    [CommandOption("--keep <best|last>")]
+    [Description("Keep the epoch with the lowest val_loss, the head-only start included, so fine-tuning never ends worse on validation than the head alone (default), or the last epoch.")]
+    public string? Keep { get; init; }
 
     [CommandOption("--augment <POLICY>")]
     [Description("Training-image augmentation: none, light (crop 80-100 %, flip), standard (crop 60-100 %, flip; the default), strong (crop 35-100 %, flip, colour jitter).")]
@@ -159,6 +163,13 @@ public sealed class FineTuneSettings : GraftSettings
             WarmupFraction = Warmup ?? o.WarmupFraction,
             LabelSmoothing = LabelSmoothing ?? o.LabelSmoothing,
             Patience = Patience ?? o.Patience,
+            KeepBest = Keep?.Trim().ToLowerInvariant() switch
+            {
+                null => o.KeepBest,
+                "best" => true,
+                "last" => false,
+                _ => throw new GraftException($"--keep '{Keep}' is not one of: best, last."),
+            },
             Augment = BackboneSettings.ParseEnum<AugmentPolicy>(Augment, "--augment") ?? o.Augment,
             AugmentViews = AugmentViews ?? o.AugmentViews,
             Seed = Seed ?? o.Seed,
