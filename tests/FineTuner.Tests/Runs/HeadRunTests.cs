@@ -118,11 +118,6 @@ public sealed class HeadRunTests
         Assert.Contains(messages, m => m.Contains(", 0 computed by a full forward", StringComparison.Ordinal));
     }
 
-    private sealed class SyncProgress(Action<Graft.FineTuner.Training.FineTuneProgress> handler) : IProgress<Graft.FineTuner.Training.FineTuneProgress>
-    {
-        public void Report(Graft.FineTuner.Training.FineTuneProgress value) => handler(value);
-    }
-
     [Fact]
     public void Load_ImageChangedSinceFeatures_IsRefusedOnRead()
     {

@@ -1,4 +1,5 @@
 using Graft.FeatureCache.Datasets;
+using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Tests.Training;
@@ -109,10 +110,5 @@ public sealed class AugmentationTests
         Assert.Equal(0, ImageAugmentation.For(AugmentPolicy.Standard)!.ColorJitter);
         var custom = ImageAugmentation.For(AugmentPolicy.Standard, minAreaFraction: 0.3, colorJitter: 0.1)!;
         Assert.Equal((0.3, 0.1), (custom.MinAreaFraction, custom.ColorJitter));
-    }
-
-    private sealed class SyncProgress(Action<FineTuneProgress> handler) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => handler(value);
     }
 }

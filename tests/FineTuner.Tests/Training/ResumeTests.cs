@@ -1,3 +1,4 @@
+using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
@@ -62,10 +63,4 @@ public sealed class ResumeTests
 
     private static Dictionary<string, string> Weights(string path) =>
         ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Initializer.ToDictionary(t => t.Name, t => Convert.ToBase64String(t.RawData.ToByteArray()));
-
-    /// <summary>IProgress that runs the handler on the reporting thread (Progress&lt;T&gt; would post it later).</summary>
-    private sealed class SyncProgress(Action<FineTuneProgress> handler) : IProgress<FineTuneProgress>
-    {
-        public void Report(FineTuneProgress value) => handler(value);
-    }
 }
