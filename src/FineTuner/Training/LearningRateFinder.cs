@@ -99,12 +99,14 @@ public static class LearningRateFinder
         return Math.Clamp(start + (int)section + (int)(section / 2), 0, count - 1);
     }
 
-    /// <summary>The step where the loss falls fastest against log(rate).</summary>
+    /// <summary>The step where the loss falls fastest against log(rate), the slope taken over a window of steps so the
+    /// mini-batch noise at tiny rates does not win.</summary>
     private static int Steepest(IReadOnlyList<double> rates, IReadOnlyList<double> losses, int count)
     {
-        if (count < 2) return 0;
-        return Enumerable.Range(1, count - 1)
-            .MinBy(i => (losses[i] - losses[i - 1]) / (Math.Log(rates[i]) - Math.Log(rates[i - 1])));
+        var window = Math.Max(1, count / 10);
+        if (count <= window) return 0;
+        return Enumerable.Range(window, count - window)
+            .MinBy(i => (losses[i] - losses[i - window]) / (Math.Log(rates[i]) - Math.Log(rates[i - window])));
     }
 
     private static PlotModel Plot(IReadOnlyList<double> rates, IReadOnlyList<double> losses, double suggested)
