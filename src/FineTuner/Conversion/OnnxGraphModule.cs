@@ -122,6 +122,12 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         _trainableNodes = trainable.ToArray();
     }
 
+    /// <summary>When true, BatchNormalization uses its running statistics (and never updates them) even in trainable
+    /// nodes of a training module; the scale and bias still train. Keras's fine-tuning guide keeps BatchNormalization
+    /// in inference mode when the base is unfrozen, since batch statistics of small fine-tuning batches wreck what the
+    /// base learned; false is Keras's layer rule (a trainable BatchNormalization layer trains with batch statistics).</summary>
+    public bool FreezeNormStatistics { get; set; }
+
     /// <summary>Runs the whole graph: [N,C,H,W] in, the output value out.</summary>
     public override Tensor forward(Tensor input) => Run(new Dictionary<string, Tensor> { [InputName] = input }, [OutputName])[0];
 
@@ -149,7 +155,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     if (name.Length == 0) continue;
                     inputs[i] = feeds.TryGetValue(name, out var fed) ? fed : values.TryGetValue(name, out var v) ? v : Weight(name);
                 }
-                var results = _ops[index].Run(inputs, training && _trainableNodes[index]);
+                var nodeTraining = training && _trainableNodes[index] && !(FreezeNormStatistics && node.OpType == "BatchNormalization");
+                var results = _ops[index].Run(inputs, nodeTraining);
                 if (node.OpType == "Constant" && device is not null && device.type != DeviceType.CPU && results[0].is_floating_point())
                 {
                     // Constant nodes are built on the CPU; float ones take part in arithmetic on the model's device.

@@ -42,6 +42,12 @@ public sealed record FineTuneOptions
     /// <summary>Label smoothing of the training loss (0: plain cross-entropy; validation loss is always plain).</summary>
     public double LabelSmoothing { get; init; }
 
+    /// <summary>Train BatchNormalization statistics in the unfrozen layers (batch statistics, running averages updated:
+    /// Keras's layer rule). False, the default: every BatchNormalization stays in inference mode with its running
+    /// statistics while its scale and bias train — Keras's fine-tuning guide, and the recipe measured in
+    /// docs/benchmarks.md.</summary>
+    public bool TrainBatchNormStatistics { get; init; }
+
     /// <summary>Keep the weights of the epoch with the lowest validation loss (training loss without a validation
     /// split), the starting weights counted as an epoch, so a run never ends worse on validation than the head alone;
     /// false keeps the last epoch.</summary>
@@ -119,6 +125,6 @@ public sealed record FineTuneOptions
     public string IdentityText() => string.Join(';',
         $"top={TrainTop}", $"from={TrainFrom}", $"epochs={Epochs}", $"lr={LearningRate:R}", $"mult={BackboneLearningRateMultiplier:R}",
         $"opt={Optimizer}", $"wd={EffectiveWeightDecay:R}", $"schedule={Schedule}", $"warmup={WarmupFraction:R}", $"smoothing={LabelSmoothing:R}",
-        $"patience={Patience}", $"keep={(KeepBest ? "best" : "last")}", $"augment={Augmentation?.CanonicalText() ?? "none"}", $"views={(UseBoundaryCache && Augmentation is not null ? AugmentViews : 0)}",
+        $"patience={Patience}", $"keep={(KeepBest ? "best" : "last")}", $"bn={(TrainBatchNormStatistics ? "train" : "frozen")}", $"augment={Augmentation?.CanonicalText() ?? "none"}", $"views={(UseBoundaryCache && Augmentation is not null ? AugmentViews : 0)}",
         $"seed={Seed}", $"batch={BatchSize}", $"boundary={(UseBoundaryCache ? FeatureCache.Store.FeatureDTypeExtensions.ToName(BoundaryDType) : "off")}");
 }

@@ -73,6 +73,7 @@ public sealed class FineTuneSession : IDisposable
             var layers = LayerList.For(backbone);
             var plan = FreezePlan.Create(backbone, layers, options.TrainTop, options.TrainFrom);
             plan.Apply(backbone);
+            backbone.FreezeNormStatistics = !options.TrainBatchNormStatistics;
             var boundary = FreezeBoundary.For(backbone, plan);
             var headModule = new DenseHeadModule(head);
             var model = new FineTuneModel(backbone, headModule, descriptor.Output.Pooling, descriptor.Preprocess.Layout);
@@ -84,7 +85,7 @@ public sealed class FineTuneSession : IDisposable
                 deviceLine,
                 $"backbone: {descriptor.Name} ({sha[..12]}…), {backbone.Nodes.Count} ONNX nodes, {layers.Count} layers"
                     + (layers.FromMetadata ? " (Keras layer list from the model)" : " (one per ONNX node)"),
-                plan.Describe(),
+                plan.Describe() + (options.TrainBatchNormStatistics ? "; BatchNorm of trainable layers trains its statistics" : "; BatchNorm statistics frozen (inference mode)"),
                 $"head: {headModule.parameters().Sum(p => p.numel()):N0} trainable ({head.Layers.Count} dense layer(s), {head.ClassNames.Count} classes)",
                 boundary.IsInput(backbone)
                     ? "freeze boundary: the input (the bottom layer trains; every epoch runs the whole backbone)"

@@ -12,7 +12,7 @@ public sealed class FreezingTests
     public void Run_TrainTop_ChangesOnlyTrainableWeightsAndStatistics()
     {
         using var run = new TinyRun();
-        var result = run.Run(TinyRun.Options(trainTop: 4, epochs: 2) with { UseBoundaryCache = false });
+        var result = run.Run(TinyRun.Options(trainTop: 4, epochs: 2) with { UseBoundaryCache = false, TrainBatchNormStatistics = true });
         var before = Initializers(TinyBackbone.Model());
         var after = Initializers(ModelProto.Parser.ParseFrom(File.ReadAllBytes(result.WrittenBackbone.ModelPath)));
 
@@ -27,6 +27,24 @@ public sealed class FreezingTests
                 else Assert.True(before[name].SequenceEqual(after[name]), $"{name} (frozen) changed");
             }
         Assert.Equal(plan.Counts, result.Backbone);
+    }
+
+    [Fact]
+    public void Run_DefaultBatchNorm_KeepsEveryRunningStatisticWhileTrainableWeightsChange()
+    {
+        using var run = new TinyRun();
+        var result = run.Run(TinyRun.Options(trainTop: 4, epochs: 2) with { UseBoundaryCache = false });
+        var before = Initializers(TinyBackbone.Model());
+        var after = Initializers(ModelProto.Parser.ParseFrom(File.ReadAllBytes(result.WrittenBackbone.ModelPath)));
+        using var module = OnnxGraphModule.Create(OnnxModelFile.FromModel(TinyBackbone.Model()));
+        var layers = LayerList.For(module);
+        var plan = FreezePlan.Create(module, layers, 4, null);
+        var trainable = layers.Layers.Where(l => l.Index >= plan.FirstTrainableLayer).ToList();
+        Assert.Contains(trainable, l => l.Statistics.Count > 0);
+        foreach (var layer in layers.Layers)
+            foreach (var name in layer.Statistics)
+                Assert.True(before[name].SequenceEqual(after[name]), $"{name} changed");
+        Assert.Contains(trainable.SelectMany(l => l.Parameters), name => !before[name].SequenceEqual(after[name]));
     }
 
     [Fact]

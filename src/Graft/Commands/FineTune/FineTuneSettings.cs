@@ -62,6 +62,10 @@ public sealed class FineTuneSettings : GraftSettings
     [Description("Keep the epoch with the lowest val_loss, the head-only start included, so fine-tuning never ends worse on validation than the head alone (default), or the last epoch.")]
     public string? Keep { get; init; }
 
+    [CommandOption("--batch-norm <frozen|train>")]
+    [Description("frozen (default): every BatchNorm keeps its running statistics (inference mode) while its scale and bias train, as Keras's fine-tuning guide advises; train: unfrozen BatchNorm layers use batch statistics (Keras's layer rule).")]
+    public string? BatchNorm { get; init; }
+
     [CommandOption("--augment <POLICY>")]
     [Description("Training-image augmentation: none, light (crop 80-100 %, flip), standard (crop 60-100 %, flip; the default), strong (crop 35-100 %, flip, colour jitter).")]
     public string? Augment { get; init; }
@@ -163,6 +167,13 @@ public sealed class FineTuneSettings : GraftSettings
             WarmupFraction = Warmup ?? o.WarmupFraction,
             LabelSmoothing = LabelSmoothing ?? o.LabelSmoothing,
             Patience = Patience ?? o.Patience,
+            TrainBatchNormStatistics = BatchNorm?.Trim().ToLowerInvariant() switch
+            {
+                null => o.TrainBatchNormStatistics,
+                "frozen" => false,
+                "train" => true,
+                _ => throw new GraftException($"--batch-norm '{BatchNorm}' is not one of: frozen, train."),
+            },
             KeepBest = Keep?.Trim().ToLowerInvariant() switch
             {
                 null => o.KeepBest,
