@@ -71,6 +71,8 @@ set_dir = os.path.join(args.cache or config["cache"], "sets", config["feature_se
 items = [i for f in sorted(glob.glob(os.path.join(set_dir, "manifest-*-of-*.json")))
          for i in json.load(open(f))["items"] if not i.get("skipped")]
 root = args.data or json.load(open(glob.glob(os.path.join(set_dir, "manifest-*-of-*.json"))[0]))["datasetRoot"]
+if os.path.isfile(root):  # a CSV manifest: its paths are relative to its folder
+    root = os.path.dirname(root)
 rows = {s: [(os.path.join(root, i["id"]), i["label"], i["id"]) for i in items if i["split"] == s]
         for s in ("train", "validation", "test")}
 if missing := [r[0] for split in rows.values() for r in split if not os.path.isfile(r[0])]:
