@@ -71,7 +71,10 @@ public static class LearningRateFinder
         // The diverged point is kept in the plot but not offered as a suggestion.
         var usable = diverged ? rates.Count - 1 : rates.Count;
         var valley = rates[Valley(losses, usable)];
-        var minimum = rates[Enumerable.Range(0, usable).MinBy(i => losses[i])] / 10;
+        // The first tenth is skipped for the minimum: a handful of mini-batches there is noise, not a trend (on a head
+        // that is already trained the curve starts flat).
+        var skip = Math.Min(usable - 1, Math.Max(1, usable / 10));
+        var minimum = rates[Enumerable.Range(skip, usable - skip).MinBy(i => losses[i])] / 10;
         var steepest = rates[Steepest(rates, losses, usable)];
 
         var csv = Path.Combine(inputs.OutputDirectory, "lr_finder.csv");
@@ -104,8 +107,9 @@ public static class LearningRateFinder
     private static int Steepest(IReadOnlyList<double> rates, IReadOnlyList<double> losses, int count)
     {
         var window = Math.Max(1, count / 10);
-        if (count <= window) return 0;
-        return Enumerable.Range(window, count - window)
+        var first = 2 * window; // the first tenth skipped, as for the minimum, then one window back
+        if (count <= first) return 0;
+        return Enumerable.Range(first, count - first)
             .MinBy(i => (losses[i] - losses[i - window]) / (Math.Log(rates[i]) - Math.Log(rates[i - window])));
     }
 
