@@ -38,8 +38,7 @@ public static class FineTuneTrainer
         torch.manual_seed(options.Seed);
         Directory.CreateDirectory(inputs.OutputDirectory);
         using var session = FineTuneSession.Create(inputs.Backbone, inputs.Head, options);
-        var log = session.Log.ToList();
-        foreach (var line in log) progress?.Report(new FineTuneProgress("setup", 0, 0, 0, Message: line));
+        var log = new RunLog(progress, session.Log);
 
         var checkpoint = new Checkpoint(Path.Combine(inputs.OutputDirectory, "checkpoint"));
         var identity = Identity(session, inputs, options);
@@ -51,7 +50,7 @@ public static class FineTuneTrainer
             throw new GraftException($"'{checkpoint.Directory}' holds a fine-tuning run with other settings ({string.Join(", ", differs)} differ).",
                 "Rerun with the same flags to resume it, or delete that folder (or use another output folder) to start afresh.");
         }
-        var (feeder, fillSeconds) = FeederSetup.Prepare(session, inputs.Items, options, Say, progress, cancel);
+        var (feeder, fillSeconds) = FeederSetup.Prepare(session, inputs.Items, options, log.Say, progress, cancel);
         using var optimizer = ParameterOptimizer.Create(options.Optimizer, session.ParameterGroups(options), options.EffectiveWeightDecay);
         var loop = new EpochLoop(session, feeder, optimizer, options);
         var initialEpoch = inputs.PriorHistory.Count == 0 ? 0 : inputs.PriorHistory.Max(r => r.Epoch);
@@ -66,7 +65,7 @@ public static class FineTuneTrainer
             {
                 before = loop.Evaluate(evaluated, evaluatedSplit, initialEpoch, progress, cancel);
                 EvaluationFile.Write(Path.Combine(inputs.OutputDirectory, "metrics-before.json"), before, classNames, model + " (head-only weights)");
-                Say($"before fine-tuning: {evaluatedSplit.ToName()} accuracy {before.Accuracy:P2}, loss {before.Loss:F4} ({before.Count} images)");
+                log.Say($"before fine-tuning: {evaluatedSplit.ToName()} accuracy {before.Accuracy:P2}, loss {before.Loss:F4} ({before.Count} images)");
             }
             state = new CheckpointState(identity, initialEpoch, initialEpoch, [], double.PositiveInfinity, 0, 0, false, null, null);
             // The starting point (the trained head on the frozen backbone) is a candidate in model selection, so
@@ -75,13 +74,13 @@ public static class FineTuneTrainer
             {
                 var start = ReferenceEquals(evaluated, validation) && before is not null ? before : loop.Evaluate(validation, Split.Validation, initialEpoch, progress, cancel);
                 state = state with { BestValLoss = start.Loss, BestEpoch = initialEpoch, BestFile = checkpoint.SaveWeights(initialEpoch, session.Model) };
-                Say($"starting point: val_loss {start.Loss:F4} val_acc {start.Accuracy:P1} (a candidate in model selection)");
+                log.Say($"starting point: val_loss {start.Loss:F4} val_acc {start.Accuracy:P1} (a candidate in model selection)");
             }
         }
         else
         {
             checkpoint.Restore(state.ModelFile!, session.Model, optimizer);
-            Say($"resuming after epoch {state.LastEpoch} (checkpoint {state.ModelFile})");
+            log.Say($"resuming after epoch {state.LastEpoch} (checkpoint {state.ModelFile})");
         }
 
         var steps = EpochLoop.StepsPerEpoch(train.Count, options.BatchSize);
@@ -115,7 +114,7 @@ public static class FineTuneTrainer
                 Stopped = stop,
             }, session.Model, optimizer, improved);
             HistoryCsv.Write(historyPath, inputs.PriorHistory.Concat(state.Rows));
-            Say($"epoch {epoch}/{lastEpoch}: loss {loss:F4} acc {accuracy:P1}" + (val is null ? "" : $" val_loss {val.Loss:F4} val_acc {val.Accuracy:P1}")
+            log.Say($"epoch {epoch}/{lastEpoch}: loss {loss:F4} acc {accuracy:P1}" + (val is null ? "" : $" val_loss {val.Loss:F4} val_acc {val.Accuracy:P1}")
                 + $" lr {rate:G3} ({row.Seconds:F1} s)" + (stop && epoch < lastEpoch ? $" — early stop: no improvement for {without} epochs" : ""));
         }
         HistoryCsv.Write(historyPath, inputs.PriorHistory.Concat(state.Rows));
@@ -127,7 +126,7 @@ public static class FineTuneTrainer
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A plot is a report, not a result: a missing font or native library must not lose a finished training run.
-            Say($"curves.png not written: {e.GetType().Name}: {e.Message}");
+            log.Say($"curves.png not written: {e.GetType().Name}: {e.Message}");
         }
 
         // As Keras's EarlyStopping(restore_best_weights=True), with or without stopping early; --keep last keeps the last epoch.
@@ -137,7 +136,7 @@ public static class FineTuneTrainer
             checkpoint.Restore(state.BestFile, session.Model, optimizer: null);
             keptStart = state.BestEpoch == initialEpoch;
             var metric = validation.Count > 0 ? "val_loss" : "loss";
-            Say(keptStart
+            log.Say(keptStart
                 ? $"kept the starting point: no fine-tuning epoch lowered {metric} below the head-only weights' {state.BestValLoss:F4}"
                 : $"restored the weights of epoch {state.BestEpoch} (lowest {metric} {state.BestValLoss:F4})");
         }
@@ -146,12 +145,12 @@ public static class FineTuneTrainer
         {
             after = loop.Evaluate(evaluated, evaluatedSplit, state.LastEpoch, progress, cancel);
             EvaluationFile.Write(Path.Combine(inputs.OutputDirectory, "metrics-after.json"), after, classNames, model + " (fine-tuned)");
-            Say($"after fine-tuning: {evaluatedSplit.ToName()} accuracy {after.Accuracy:P2}, loss {after.Loss:F4}");
+            log.Say($"after fine-tuning: {evaluatedSplit.ToName()} accuracy {after.Accuracy:P2}, loss {after.Loss:F4}");
         }
 
         var features = loop.Features(inputs.DatasetItems ?? inputs.Items, progress, cancel);
         if (Conversion.CheckedConvolution.Untrusted is { Count: > 0 } wrong)
-            Say($"libtorch's CPU convolution computed wrong results on this host for {wrong.Count} configuration(s) (e.g. {wrong[0]}); they ran as unfold + matmul");
+            log.Say($"libtorch's CPU convolution computed wrong results on this host for {wrong.Count} configuration(s) (e.g. {wrong[0]}); they ran as unfold + matmul");
         progress?.Report(new FineTuneProgress("write", state.LastEpoch, 0, 1));
         var name = inputs.OutputBackboneName ?? $"{inputs.Backbone.Name}-ft";
         var written = OnnxWriteBack.Write(session.Backbone, inputs.Backbone, session.ModelSha256, Path.Combine(inputs.OutputDirectory, "backbone"), name);
@@ -159,11 +158,11 @@ public static class FineTuneTrainer
         var finalHead = session.Model.Head.ToWeights();
         finalHead.Save(headDirectory);
         HeadOnnxFile.Write(finalHead, Path.Combine(headDirectory, "head.onnx"));
-        Say($"wrote {written.ModelPath} (sha256 {written.Sha256[..12]}…) and its descriptor; head in {headDirectory}");
+        log.Say($"wrote {written.ModelPath} (sha256 {written.Sha256[..12]}…) and its descriptor; head in {headDirectory}");
 
         return new FineTuneResult
         {
-            Log = log,
+            Log = log.Lines,
             Backbone = session.Plan.Counts,
             HeadParameters = session.HeadParameterCount,
             History = inputs.PriorHistory.Concat(state.Rows).ToArray(),
@@ -180,12 +179,6 @@ public static class FineTuneTrainer
             HeadDirectory = headDirectory,
             Features = features,
         };
-
-        void Say(string line)
-        {
-            log.Add(line);
-            progress?.Report(new FineTuneProgress("setup", 0, 0, 0, Message: line));
-        }
     }
 
     /// <summary>Everything that changes the numbers: model hash, head weights, data (ids, labels, image hashes), options.</summary>

@@ -37,14 +37,8 @@ public static class LearningRateFinder
         torch.manual_seed(options.Seed);
         Directory.CreateDirectory(inputs.OutputDirectory);
         using var session = FineTuneSession.Create(inputs.Backbone, inputs.Head, options);
-        var log = session.Log.ToList();
-        void Say(string line)
-        {
-            log.Add(line);
-            progress?.Report(new FineTuneProgress("setup", 0, 0, 0, Message: line));
-        }
-        foreach (var line in session.Log) progress?.Report(new FineTuneProgress("setup", 0, 0, 0, Message: line));
-        var (feeder, _) = FeederSetup.Prepare(session, train, options, Say, progress, cancel);
+        var log = new RunLog(progress, session.Log);
+        var (feeder, _) = FeederSetup.Prepare(session, train, options, log.Say, progress, cancel);
         using var optimizer = ParameterOptimizer.Create(options.Optimizer, session.ParameterGroups(options), options.EffectiveWeightDecay);
         var loop = new EpochLoop(session, feeder, optimizer, options);
 
@@ -81,9 +75,9 @@ public static class LearningRateFinder
         AtomicFile.WriteAllText(csv, "step,lr,loss\n" + string.Concat(rates.Select((r, i) => FormattableString.Invariant($"{i + 1},{r:R},{losses[i]:R}\n"))));
         var png = Path.Combine(inputs.OutputDirectory, "lr_finder.png");
         AtomicFile.WriteAllBytes(png, PlotImages.Png(Plot(rates, losses, valley), 800, 500));
-        Say($"lr finder: {rates.Count} steps from {rates[0]:G2} to {rates[^1]:G2}{(diverged ? " (stopped: the loss diverged)" : "")}; "
+        log.Say($"lr finder: {rates.Count} steps from {rates[0]:G2} to {rates[^1]:G2}{(diverged ? " (stopped: the loss diverged)" : "")}; "
             + $"suggested --lr {valley:G2} (valley); minimum/10 {minimum:G2}; steepest {steepest:G2}");
-        return new LearningRateFinderResult(rates, losses, valley, minimum, steepest, png, csv, log);
+        return new LearningRateFinderResult(rates, losses, valley, minimum, steepest, png, csv, log.Lines);
     }
 
     /// <summary>fastai's "valley": the longest stretch over which the loss keeps falling (longest decreasing
