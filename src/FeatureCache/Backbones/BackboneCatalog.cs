@@ -67,16 +67,7 @@ public sealed class BackboneCatalog
     /// </summary>
     public static BackboneDescriptor Describe(string onnxPath, BackboneOverrides overrides)
     {
-        if (!File.Exists(onnxPath)) throw new GraftException($"ONNX file '{onnxPath}' does not exist.");
-        GraphProto graph;
-        try
-        {
-            graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)).Graph;
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{onnxPath}' is not an ONNX model: {e.Message}");
-        }
+        var graph = OnnxModelReader.Read(onnxPath).Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var input = graph.Input.FirstOrDefault(i => overrides.InputName is null ? !initializers.Contains(i.Name) : i.Name == overrides.InputName)
             ?? throw new GraftException($"'{onnxPath}' has no input named '{overrides.InputName}'.");

@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Backbones;
 using Google.Protobuf;
 using Onnx;
 
@@ -43,18 +44,7 @@ public sealed class OnnxModelFile
     public static OnnxModelFile Load(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path)) throw new GraftException($"ONNX file '{path}' does not exist.");
-        ModelProto model;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            model = ModelProto.Parser.ParseFrom(stream);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{path}' is not an ONNX model: {e.Message}");
-        }
-        if (model.Graph is null) throw new GraftException($"'{path}' holds no graph.");
+        var model = OnnxModelReader.Read(path);
         ResolveExternalData(model.Graph, System.IO.Path.GetDirectoryName(path)!);
         return new OnnxModelFile(model, path);
     }

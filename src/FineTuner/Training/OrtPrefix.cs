@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Conversion;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
@@ -34,7 +35,7 @@ internal sealed class OrtPrefix : IDisposable
         };
         try
         {
-            return new OrtPrefix(new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(model), options), backbone.InputName, [.. boundary]);
+            return new OrtPrefix(OrtSessionFactory.Open(Google.Protobuf.MessageExtensions.ToByteArray(model), options, "the frozen prefix of the backbone"), backbone.InputName, [.. boundary]);
         }
         finally
         {

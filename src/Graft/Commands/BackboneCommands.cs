@@ -42,15 +42,8 @@ public sealed class BackboneListCommand(IAnsiConsole console) : Command<Backbone
 
     internal static string Availability(BackboneDescriptor d)
     {
-        try
-        {
-            ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
-            return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, present)";
-        }
-        catch (GraftException)
-        {
-            return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, missing)";
-        }
+        var state = BackboneModelFile.IsPresent(d) ? "present" : "missing";
+        return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, {state})";
     }
 }
 
@@ -76,10 +69,10 @@ public sealed class BackboneShowCommand(IAnsiConsole console) : Command<Backbone
         console.MarkupLineInterpolated($"[grey]model file:[/] {d.Model} — {BackboneListCommand.Availability(d)}");
         if (settings.Hash)
         {
-            var path = ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
-            var sha = ModelHash.Compute(path);
+            var file = BackboneModelFile.Open(d with { Sha256 = null }); // show the hash even when it differs from the pin
+            var sha = file.Sha256;
             var verdict = d.Sha256 is null ? "(descriptor names no hash)" : sha == d.Sha256 ? "[green]matches[/]" : "[red]DIFFERS from the descriptor[/]";
-            console.MarkupLine($"[grey]sha256:[/] {sha} {verdict}");
+            console.MarkupLine($"[grey]sha256:[/] {sha} {verdict} [grey]({Markup.Escape(file.Path)})[/]");
         }
         return 0;
     }

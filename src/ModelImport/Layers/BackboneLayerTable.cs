@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Backbones;
 using System.Text.Json;
 using Graft.ModelImport.Onnx;
 using Microsoft.ML.OnnxRuntime;
@@ -18,18 +19,7 @@ public static class BackboneLayerTable
     /// <param name="imageSize">Spatial size used for the ONNX Runtime shape pass when the input's size is symbolic.</param>
     public static BackboneLayerList Read(string onnxPath, int imageSize = 224)
     {
-        if (!File.Exists(onnxPath)) throw new GraftException($"Model file '{onnxPath}' does not exist.");
-        ModelProto model;
-        try
-        {
-            using var stream = File.OpenRead(onnxPath);
-            model = ModelProto.Parser.ParseFrom(stream);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{onnxPath}' is not an ONNX model: {e.Message}");
-        }
-        return FromModel(model, onnxPath, imageSize);
+        return FromModel(OnnxModelReader.Read(onnxPath), onnxPath, imageSize);
     }
 
     internal static BackboneLayerList FromModel(ModelProto model, string path, int imageSize)
@@ -39,7 +29,7 @@ public static class BackboneLayerTable
         var shapeSource = "value_info";
         if (graph.Node.Any(n => n.Output.Count > 0 && !shapes.ContainsKey(n.Output[0])))
         {
-            shapeSource = ShapesFromRuntime(model, imageSize, shapes) ? "onnxruntime" : "unknown";
+            shapeSource = ShapesFromRuntime(model, path, imageSize, shapes) ? "onnxruntime" : "unknown";
         }
         var floatInit = graph.Initializer
             .Where(t => t.DataType is (int)TensorProto.Types.DataType.Float or (int)TensorProto.Types.DataType.Double
@@ -95,7 +85,7 @@ public static class BackboneLayerTable
 
     /// <summary>Runs one zero image (batch 1) with every node output that lacks a shape added as a graph output and
     /// records the shapes ONNX Runtime produces. Returns false when the model cannot be run that way.</summary>
-    private static bool ShapesFromRuntime(ModelProto model, int imageSize, Dictionary<string, string> shapes)
+    private static bool ShapesFromRuntime(ModelProto model, string path, int imageSize, Dictionary<string, string> shapes)
     {
         var probe = model.Clone();
         var initializers = probe.Graph.Initializer.Select(i => i.Name).ToHashSet();
@@ -105,7 +95,7 @@ public static class BackboneLayerTable
         try
         {
             using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL };
-            using var session = new InferenceSession(Google.Protobuf.MessageExtensions.ToByteArray(probe), options);
+            using var session = OrtSessionFactory.Open(Google.Protobuf.MessageExtensions.ToByteArray(probe), options, path);
             var feeds = new List<NamedOnnxValue>();
             foreach (var input in probe.Graph.Input.Where(i => !initializers.Contains(i.Name)))
             {
@@ -120,7 +110,7 @@ public static class BackboneLayerTable
                     shapes[r.Name] = "[" + string.Join(",", tf.Dimensions.ToArray().Select((d, i) => i == 0 ? "N" : d.ToString())) + "]";
             return true;
         }
-        catch (OnnxRuntimeException)
+        catch (Exception e) when (e is OnnxRuntimeException or GraftException)
         {
             return false;
         }
