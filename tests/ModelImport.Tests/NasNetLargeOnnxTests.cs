@@ -84,6 +84,21 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
     }
 
     [Fact]
+    public void Layers_AsTheOneTableCountsThem_AreTheDescriptorsCount()
+    {
+        var shipped = BackboneDescriptor.Load(Path.Combine(Repo.Root, "models", "onnx", "nasnet_large.json"));
+        var table = BackboneLayers.Of(large.Proto);
+
+        Assert.True(table.FromMetadata);
+        Assert.Equal(1039, table.Count);
+        Assert.Equal(shipped.FineTune!.Layers, table.Count);
+        Assert.Equal("kerasLayers", shipped.FineTune.LayerRule);
+        Assert.Equal(["global_average_pooling2d/pool", "global_average_pooling2d"], table.UnclaimedNodes);
+        // The seed's cut: the top 339 start inside the last cells, never at the input.
+        Assert.InRange(table.Count - shipped.FineTune.TrainTop!.Value, 600, 800);
+    }
+
+    [Fact]
     public void Nodes_AreNamedAfterTheirKerasLayer_AndInitializersAfterTheirConsumer()
     {
         var g = large.Proto.Graph;

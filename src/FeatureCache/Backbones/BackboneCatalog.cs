@@ -1,5 +1,6 @@
 using Graft.FeatureCache.Preprocessing;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 

@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 

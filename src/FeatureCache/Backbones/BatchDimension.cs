@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 

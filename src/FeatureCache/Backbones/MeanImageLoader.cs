@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Graft.FeatureCache.Preprocessing;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 

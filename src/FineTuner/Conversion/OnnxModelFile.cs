@@ -1,6 +1,11 @@
 using Graft.FeatureCache.Backbones;
 using Google.Protobuf;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FineTuner.Conversion;
 
@@ -13,7 +18,7 @@ public sealed class OnnxModelFile
 {
     /// <summary>The metadata key under which importers store the Keras layer list (a JSON array of names in
     /// <c>model.layers</c> order); see <see cref="Layers.LayerList"/>.</summary>
-    public const string LayersMetadataKey = "graft.layers";
+    public const string LayersMetadataKey = Graft.FeatureCache.Backbones.BackboneLayers.NamesKey;
 
     private OnnxModelFile(ModelProto model, string? path)
     {

@@ -2,6 +2,10 @@ using Google.Protobuf;
 using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Conversion;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Export;
 

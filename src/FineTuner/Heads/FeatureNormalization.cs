@@ -1,3 +1,7 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Heads;
 
 /// <summary>Per-feature affine map a head applies to pooled features before its first layer:

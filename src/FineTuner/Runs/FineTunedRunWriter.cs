@@ -11,6 +11,10 @@ using Graft.HeadTrainer.Reporting;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using Microsoft.ML;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Runs;
 

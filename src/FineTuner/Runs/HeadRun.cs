@@ -5,6 +5,10 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Runs;
 

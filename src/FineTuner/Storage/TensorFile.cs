@@ -2,6 +2,10 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Storage;
 

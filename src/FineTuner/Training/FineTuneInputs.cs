@@ -1,6 +1,10 @@
 using Graft.HeadTrainer.Training;
 using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Heads;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -1,5 +1,9 @@
 using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Store;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -4,6 +4,10 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Heads;
 using TorchSharp;
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -1,6 +1,10 @@
 using Graft.HeadTrainer.Training;
 using Graft.FineTuner.Export;
 using Graft.FineTuner.Layers;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -6,6 +6,10 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

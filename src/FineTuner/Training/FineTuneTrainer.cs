@@ -10,6 +10,10 @@ using Graft.HeadTrainer.Reporting;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -5,6 +5,7 @@ using Graft.HeadTrainer.Runs;
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Image;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.HeadTrainer.Deployment;
 

@@ -1,6 +1,7 @@
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Store;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.HeadTrainer.Runs;
 

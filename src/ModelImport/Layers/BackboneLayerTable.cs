@@ -3,15 +3,14 @@ using System.Text.Json;
 using Graft.ModelImport.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.ModelImport.Layers;
 
 /// <summary>
-/// Lists an ONNX backbone's layers for <c>graft backbone layers</c>. With Graft's <c>graft.layers</c> metadata the rows
-/// are the Keras layers, each owning the nodes named "&lt;layer&gt;" or "&lt;layer&gt;/…" and the initializers those
-/// nodes consume (the fine-tuner's contract); otherwise every node is a layer, in graph order. Output shapes come from
-/// the model's value_info; where that is missing, from ONNX Runtime running one zero image with every node output
-/// exposed.
+/// <c>graft backbone layers</c>: <see cref="BackboneLayers"/> (the layers exactly as the fine-tuner counts them)
+/// with each layer's parameter count and output shape. Shapes come from the model's value_info; where that is
+/// missing, from ONNX Runtime running one zero image with every node output exposed.
 /// </summary>
 public static class BackboneLayerTable
 {
@@ -31,47 +30,14 @@ public static class BackboneLayerTable
         {
             shapeSource = ShapesFromRuntime(model, path, imageSize, shapes) ? "onnxruntime" : "unknown";
         }
-        var floatInit = graph.Initializer
-            .Where(t => t.DataType is (int)TensorProto.Types.DataType.Float or (int)TensorProto.Types.DataType.Double
-                or (int)TensorProto.Types.DataType.Float16 or (int)TensorProto.Types.DataType.Bfloat16)
-            .ToDictionary(t => t.Name, t => t.Dims.Aggregate(1L, (a, d) => a * d));
-        var counted = new HashSet<string>();
-        long Params(IEnumerable<NodeProto> nodes) =>
-            nodes.SelectMany(n => n.Input).Where(i => floatInit.ContainsKey(i) && counted.Add(i)).Sum(i => floatInit[i]);
-
-        var meta = model.MetadataProps.ToDictionary(p => p.Key, p => p.Value);
-        if (meta.TryGetValue(GraftModelMetadata.Layers, out var layersJson))
+        var sizes = graph.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => BackboneLayers.Elements(g.First()), StringComparer.Ordinal);
+        var table = BackboneLayers.Of(model);
+        var rows = table.Layers.Select(l => new BackboneLayerRow(l.Index, l.Name, l.Type, l.Initializers.Sum(i => sizes[i]),
+            l.Output is null ? "?" : shapes.GetValueOrDefault(l.Output, "?"), l.Nodes.Count(n => !table.UnclaimedNodes.Contains(graph.Node[n].Name)))).ToList();
+        return new BackboneLayerList
         {
-            var names = JsonSerializer.Deserialize<string[]>(layersJson) ?? [];
-            var types = meta.TryGetValue(GraftModelMetadata.LayerTypes, out var t) ? JsonSerializer.Deserialize<string[]>(t) : null;
-            var listed = names.ToHashSet(StringComparer.Ordinal);
-            var byLayer = graph.Node.GroupBy(n => Owner(n.Name)).ToDictionary(g => g.Key, g => g.ToList());
-            var inputs = graph.Input.Select(i => i.Name).ToHashSet();
-            var rows = names.Select((name, i) =>
-            {
-                var nodes = byLayer.GetValueOrDefault(name) ?? [];
-                var main = nodes.FirstOrDefault(n => n.Name == name);
-                var tensor = main?.Output[0] ?? (inputs.Contains(name) ? name : null);
-                var type = types is not null && i < types.Length ? types[i] : main?.OpType ?? (inputs.Contains(name) ? "Input" : "?");
-                return new BackboneLayerRow(i, name, type, Params(nodes), tensor is null ? "?" : shapes.GetValueOrDefault(tensor, "?"), nodes.Count);
-            }).ToList();
-            return new BackboneLayerList
-            {
-                ModelPath = path, KerasLayers = true, Layers = rows, ShapeSource = shapeSource,
-                UnlistedNodes = graph.Node.Where(n => !listed.Contains(Owner(n.Name))).Select(n => n.Name).ToList(),
-            };
-        }
-
-        var perNode = graph.Node.Select((n, i) => new BackboneLayerRow(i, string.IsNullOrEmpty(n.Name) ? $"{n.OpType}_{i}" : n.Name, n.OpType,
-            Params([n]), n.Output.Count > 0 ? shapes.GetValueOrDefault(n.Output[0], "?") : "?", 1)).ToList();
-        return new BackboneLayerList { ModelPath = path, KerasLayers = false, Layers = perNode, ShapeSource = shapeSource, UnlistedNodes = [] };
-    }
-
-    /// <summary>The layer a node belongs to: its name up to the first '/'.</summary>
-    private static string Owner(string nodeName)
-    {
-        var slash = nodeName.IndexOf('/');
-        return slash < 0 ? nodeName : nodeName[..slash];
+            ModelPath = path, KerasLayers = table.FromMetadata, Layers = rows, ShapeSource = shapeSource, UnlistedNodes = table.UnclaimedNodes,
+        };
     }
 
     private static Dictionary<string, string> KnownShapes(GraphProto graph)

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Tests.Fixtures;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Tests.Backbones;
 

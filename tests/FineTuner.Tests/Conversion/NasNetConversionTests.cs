@@ -2,6 +2,10 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Layers;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.ModelImport;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Conversion;
 

@@ -5,6 +5,10 @@ using Graft.FineTuner.Tests.Conversion;
 using Graft.FineTuner.Tests.Fixtures;
 using Onnx;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Export;
 

@@ -11,6 +11,10 @@ using Graft.HeadTrainer.Heads;
 using Graft.HeadTrainer.Runs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Runs;
 

@@ -2,6 +2,10 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Tests.Fixtures;
 using Onnx;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Training;
 

@@ -2,6 +2,10 @@ using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Training;
 

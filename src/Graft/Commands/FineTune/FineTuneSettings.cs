@@ -2,6 +2,10 @@ using System.ComponentModel;
 using Graft.FineTuner.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.Cli.Commands.FineTune;
 
