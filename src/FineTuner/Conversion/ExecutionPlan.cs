@@ -1,7 +1,5 @@
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Conversion;
 
 /// <summary>

@@ -3,8 +3,6 @@ using Google.Protobuf;
 using Onnx;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FeatureCache.Onnx;
 
 namespace Graft.FineTuner.Conversion;

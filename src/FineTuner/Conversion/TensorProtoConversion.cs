@@ -6,8 +6,6 @@ using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Conversion;
 

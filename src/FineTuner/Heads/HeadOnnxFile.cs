@@ -6,8 +6,6 @@ using Graft.HeadTrainer.Heads;
 using Onnx;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Heads;
 

@@ -1,7 +1,5 @@
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Heads;
 
 /// <summary>
@@ -19,7 +17,7 @@ public interface IHeadWeights
     IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Optional fixed per-feature normalisation, null when none.</summary>
-    FeatureNormalization? Normalization { get; }
+    FeatureAffine? Normalization { get; }
 
     /// <summary>Dense layers from input to logits; the last has <see cref="ClassNames"/>.Count outputs.</summary>
     IReadOnlyList<DenseLayerWeights> Layers { get; }

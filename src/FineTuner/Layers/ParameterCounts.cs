@@ -1,7 +1,3 @@
-using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Layers;
 
 /// <summary>Parameter counts as Keras's <c>summary()</c> reports them, in values (not bytes).</summary>

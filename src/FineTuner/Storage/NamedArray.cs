@@ -1,7 +1,3 @@
-using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Storage;
 
 /// <summary>One named array of a <see cref="TensorFile"/>: float32 or int64 values with a shape (row-major).</summary>

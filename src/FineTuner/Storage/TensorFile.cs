@@ -4,8 +4,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Storage;
 

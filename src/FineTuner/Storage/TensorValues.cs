@@ -1,9 +1,5 @@
 using TorchSharp;
 using static TorchSharp.torch;
-using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Storage;
 

@@ -2,8 +2,6 @@ using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -1,7 +1,5 @@
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Training;
 
 /// <summary>What a fine-tuning run reports while it works (the CLI renders it; the library never prints).</summary>

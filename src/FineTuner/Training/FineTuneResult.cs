@@ -3,8 +3,6 @@ using Graft.FineTuner.Export;
 using Graft.FineTuner.Layers;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -12,7 +12,6 @@ using Graft.HeadTrainer.Training;
 using TorchSharp;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
 using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;

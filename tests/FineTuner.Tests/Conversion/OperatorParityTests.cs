@@ -1,10 +1,6 @@
 using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Tests.Fixtures;
 using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
-using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Conversion;
 

@@ -2,8 +2,6 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Conversion;
 

@@ -7,8 +7,6 @@ using Onnx;
 using TorchSharp;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Export;
 

@@ -1,7 +1,5 @@
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Tests.Fixtures;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>

@@ -10,8 +10,6 @@ using Graft.FineTuner.Training;
 using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Fixtures;
 

@@ -4,8 +4,6 @@ using Onnx;
 using TorchSharp;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Training;
 
@@ -18,7 +16,7 @@ public sealed class HeadFileTests
         var rng = new Random(2);
         var head = TinyBackbone.Head() with
         {
-            Normalization = new FeatureNormalization(
+            Normalization = new FeatureAffine(
                 Enumerable.Range(0, TinyBackbone.Features).Select(_ => (float)rng.NextDouble()).ToArray(),
                 Enumerable.Range(0, TinyBackbone.Features).Select(_ => 0.5f + (float)rng.NextDouble()).ToArray()),
         };

@@ -5,7 +5,6 @@ using Graft.HeadTrainer.Training;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
 using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Tests.Training;
 

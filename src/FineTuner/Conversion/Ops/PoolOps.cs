@@ -4,8 +4,6 @@ using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Conversion.Ops;
 

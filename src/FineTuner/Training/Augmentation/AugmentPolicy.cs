@@ -1,6 +1,5 @@
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 namespace Graft.FineTuner.Training.Augmentation;
 

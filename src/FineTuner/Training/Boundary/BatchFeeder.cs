@@ -2,7 +2,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Graft.FineTuner.Training.Optimization;
 using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Boundary;

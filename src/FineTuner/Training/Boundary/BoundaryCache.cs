@@ -5,8 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Boundary;

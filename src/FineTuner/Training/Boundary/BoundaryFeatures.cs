@@ -1,7 +1,5 @@
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Boundary;

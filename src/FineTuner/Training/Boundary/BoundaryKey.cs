@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Boundary;

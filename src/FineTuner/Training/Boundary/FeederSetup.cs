@@ -3,8 +3,6 @@ using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Boundary;

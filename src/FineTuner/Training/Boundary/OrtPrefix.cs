@@ -3,8 +3,6 @@ using Graft.FineTuner.Conversion;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 using Graft.FeatureCache.Onnx;
 

@@ -5,7 +5,6 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Checkpoints;

@@ -1,7 +1,6 @@
 using Graft.HeadTrainer.Training;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
 using Graft.FineTuner.Training;
 namespace Graft.FineTuner.Training.Checkpoints;
 

@@ -6,8 +6,6 @@ using OxyPlot.Axes;
 using OxyPlot.Series;
 using TorchSharp;
 using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Optimization;

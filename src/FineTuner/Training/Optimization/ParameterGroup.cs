@@ -1,7 +1,5 @@
 using TorchSharp.Modules;
 using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Optimization;

@@ -2,8 +2,6 @@ using Graft.FineTuner.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
 using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 using Graft.FineTuner.Training;
 
 namespace Graft.FineTuner.Training.Optimization;

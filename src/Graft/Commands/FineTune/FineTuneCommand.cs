@@ -7,8 +7,6 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.Cli.Commands.FineTune;
 

@@ -1,7 +1,3 @@
-using Graft.FineTuner.Training.Boundary;
-using Graft.FineTuner.Training.Optimization;
-using Graft.FineTuner.Training.Augmentation;
-using Graft.FineTuner.Training.Checkpoints;
 namespace Graft.FineTuner.Heads;
 
 /// <summary>Per-feature affine map a head applies to pooled features before its first layer:
@@ -9,4 +5,4 @@ namespace Graft.FineTuner.Heads;
 /// fine-tuning.</summary>
 /// <param name="Shift">D values.</param>
 /// <param name="Scale">D values.</param>
-public sealed record FeatureNormalization(float[] Shift, float[] Scale);
+public sealed record FeatureAffine(float[] Shift, float[] Scale);
