@@ -14,7 +14,6 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
     {
         public LargeModel()
         {
-            Dir = TestModels.TempDir();
             Result = KerasImporter.Import(new KerasImportOptions
             {
                 Architecture = KerasArchitecture.NasNetLarge, RandomInit = true, Seed = 7, OutputPath = Path.Combine(Dir, "nasnet_large.onnx"),
@@ -23,11 +22,13 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
             Proto = ModelProto.Parser.ParseFrom(stream);
         }
 
-        public string Dir { get; }
+        private readonly TempDir _temp = new("nasnet");
+
+        public string Dir => _temp.Path;
         public KerasImportResult Result { get; }
         public ModelProto Proto { get; }
 
-        public void Dispose() => Directory.Delete(Dir, true);
+        public void Dispose() => _temp.Dispose();
     }
 
     [Fact]

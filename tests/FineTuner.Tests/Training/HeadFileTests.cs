@@ -12,7 +12,7 @@ public sealed class HeadFileTests
     [Fact]
     public void WriteThenRead_HeadOnnx_RoundTripsAndMatchesTheModule()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var rng = new Random(2);
         var head = TinyBackbone.Head() with
         {
@@ -20,7 +20,7 @@ public sealed class HeadFileTests
                 Enumerable.Range(0, TinyBackbone.Features).Select(_ => (float)rng.NextDouble()).ToArray(),
                 Enumerable.Range(0, TinyBackbone.Features).Select(_ => 0.5f + (float)rng.NextDouble()).ToArray()),
         };
-        var path = folder.Sub("head.onnx");
+        var path = folder.File("head.onnx");
         HeadOnnxFile.Write(head, path);
         var read = HeadOnnxFile.Read(path, dropoutBeforeLast: 0.5f);
         Assert.Equal(head.ClassNames, read.ClassNames);
@@ -42,7 +42,7 @@ public sealed class HeadFileTests
     [Fact]
     public void SaveThenLoad_DenseHead_KeepsEveryValue()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var head = TinyBackbone.Head();
         head.Save(folder.Path);
         var loaded = DenseHead.Load(folder.Path);
