@@ -29,9 +29,7 @@ public static class ModelHash
         try
         {
             Directory.CreateDirectory(memoDir);
-            var tmp = memo + "." + Environment.ProcessId + ".tmp";
-            File.WriteAllText(tmp, hash);
-            File.Move(tmp, memo, overwrite: true);
+            AtomicFile.WriteAllText(memo, hash);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

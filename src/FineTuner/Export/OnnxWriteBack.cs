@@ -39,13 +39,12 @@ public static class OnnxWriteBack
         else source.Value = originalSha256;
 
         var modelPath = Path.Combine(Path.GetFullPath(directory), name + ".onnx");
-        var tmp = $"{modelPath}.{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(tmp))
+        AtomicFile.Write(modelPath, tmp =>
         {
+            using var stream = File.Create(tmp);
             model.WriteTo(stream);
             stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, modelPath, overwrite: true);
+        });
         var sha = ModelHash.Compute(modelPath);
 
         var descriptor = original with

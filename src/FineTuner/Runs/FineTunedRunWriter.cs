@@ -94,8 +94,7 @@ public static class FineTunedRunWriter
             TrainingSeconds = result.History.Where(r => r.Epoch >= result.FirstFineTuneEpoch).Sum(r => r.Seconds),
         };
         var configPath = Path.Combine(output, RunFolder.ConfigFile);
-        File.WriteAllText(configPath + ".tmp", JsonSerializer.Serialize(fineTuned, RunConfig.Json) + "\n");
-        File.Move(configPath + ".tmp", configPath, overwrite: true); // written last: the folder now holds a finished run
+        AtomicFile.WriteAllText(configPath, JsonSerializer.Serialize(fineTuned, RunConfig.Json) + "\n"); // written last: the folder now holds a finished run
 
         if (!evaluate) return new FineTunedRun(output, spec.Id, null, null);
         var split = config.Splits.Test > 0 ? Split.Test : Split.Validation;

@@ -164,10 +164,10 @@ public static class SampleGrid
         using var image = SKImage.FromBitmap(bitmap);
         using var png = image.Encode(SKEncodedImageFormat.Png, 100)
             ?? throw new InvalidOperationException("SkiaSharp could not encode the grid as PNG.");
-        // Temp file then rename, so a reader never sees half a PNG.
-        var temp = fullPath + ".tmp";
-        using (var stream = File.Create(temp))
+        AtomicFile.Write(fullPath, temp =>
+        {
+            using var stream = File.Create(temp);
             png.SaveTo(stream);
-        File.Move(temp, fullPath, overwrite: true);
+        });
     }
 }
