@@ -177,20 +177,8 @@ public sealed class FineTuneSettings : GraftSettings
             WarmupFraction = Warmup ?? o.WarmupFraction,
             LabelSmoothing = LabelSmoothing ?? o.LabelSmoothing,
             Patience = Patience ?? o.Patience,
-            TrainBatchNormStatistics = BatchNorm?.Trim().ToLowerInvariant() switch
-            {
-                null => o.TrainBatchNormStatistics,
-                "frozen" => false,
-                "train" => true,
-                _ => throw new GraftException($"--batch-norm '{BatchNorm}' is not one of: frozen, train."),
-            },
-            KeepBest = Keep?.Trim().ToLowerInvariant() switch
-            {
-                null => o.KeepBest,
-                "best" => true,
-                "last" => false,
-                _ => throw new GraftException($"--keep '{Keep}' is not one of: best, last."),
-            },
+            TrainBatchNormStatistics = BackboneSettings.ParseEnum<BatchNormChoice>(BatchNorm, "--batch-norm") is { } bn ? bn == BatchNormChoice.Train : o.TrainBatchNormStatistics,
+            KeepBest = BackboneSettings.ParseEnum<KeepChoice>(Keep, "--keep") is { } keep ? keep == KeepChoice.Best : o.KeepBest,
             Augment = BackboneSettings.ParseEnum<AugmentPolicy>(Augment, "--augment") ?? o.Augment,
             AugmentViews = AugmentViews ?? o.AugmentViews,
             Seed = Seed ?? o.Seed,
@@ -200,4 +188,18 @@ public sealed class FineTuneSettings : GraftSettings
             BoundaryDType = BoundaryDType is null ? o.BoundaryDType : FeatureCache.Store.FeatureDTypeExtensions.Parse(BoundaryDType),
         };
     }
+}
+
+/// <summary>The words <c>--batch-norm</c> accepts (FineTuneOptions.TrainBatchNormStatistics).</summary>
+internal enum BatchNormChoice
+{
+    Frozen,
+    Train,
+}
+
+/// <summary>The words <c>--keep</c> accepts (FineTuneOptions.KeepBest).</summary>
+internal enum KeepChoice
+{
+    Best,
+    Last,
 }
