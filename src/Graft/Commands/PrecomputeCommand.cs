@@ -37,7 +37,7 @@ public sealed class PrecomputeSettings : BackboneSettings
     public int Workers { get; init; }
 
     [CommandOption("--shard <I/N>")]
-    [Description("Compute only shard I of N (0-based); N processes or machines share one dataset and cache folder.")]
+    [Description("Compute only shard I of N (0-based); N processes or machines share one dataset and cache folder. auto: I and N from a Slurm job array, a Kubernetes Indexed Job or GRAFT_SHARD.")]
     public string? Shard { get; init; }
 
     [CommandOption("--dtype <TYPE>")]
@@ -70,19 +70,30 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
 {
     public override int Execute(CommandContext context, PrecomputeSettings settings, CancellationToken cancel)
     {
+        string? shardSource = null;
+        ShardSpec shard;
+        if (string.Equals(settings.Shard?.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+            (shard, shardSource) = ShardEnvironment.Resolve();
+        else
+            shard = ShardSpec.Parse(settings.Shard);
         var options = new PrecomputeOptions
         {
             BatchSize = settings.BatchSize,
             Threads = settings.Threads,
             DecodeWorkers = settings.Workers,
             Device = ExecutionDevice.Parse(settings.Device),
-            Shard = ShardSpec.Parse(settings.Shard),
+            Shard = shard,
             DType = FeatureDTypeExtensions.Parse(settings.DType),
             DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels },
         };
         var backbone = settings.ResolveBackbone();
         var dataset = settings.LoadDataset();
         var store = FeatureStore.OpenOrCreate(ModelFileLocator.ExpandHome(settings.Cache!));
+        if (shardSource is not null)
+        {
+            if (settings.Json) Console.Error.WriteLine(shardSource); // stdout holds only the JSON
+            else console.MarkupLineInterpolated($"[bold]shard[/] {shard}: {shardSource}");
+        }
         if (!settings.Json)
         {
             console.MarkupLineInterpolated($"[bold]dataset[/] {dataset.Root} ({dataset.Format}): {dataset.Items.Count} images, {dataset.ClassNames.Count} classes; splits: {dataset.SplitSource}");
