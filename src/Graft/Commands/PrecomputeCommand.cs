@@ -61,6 +61,7 @@ public sealed class PrecomputeSettings : BackboneSettings
         if (BatchSize < 1) return ValidationResult.Error("--batch-size must be at least 1.");
         if (Threads < 0 || Workers < 0) return ValidationResult.Error("--threads and --workers must be 0 or more.");
         if (MaxMegapixels <= 0) return ValidationResult.Error("--max-megapixels must be positive.");
+        if (MaxFileMegabytes <= 0) return ValidationResult.Error("--max-file-megabytes must be positive.");
         return ValidationResult.Success();
     }
 }
@@ -78,7 +79,7 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
             Device = ExecutionDevice.Parse(settings.Device),
             Shard = ShardSpec.Parse(settings.Shard),
             DType = FeatureDTypeExtensions.Parse(settings.DType),
-            DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels },
+            DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels, MaxFileMegabytes = settings.MaxFileMegabytes },
         };
         var backbone = settings.ResolveBackbone();
         var dataset = settings.LoadDataset();

@@ -26,6 +26,12 @@ public static class SummaryView
             if (group.Count() > 10) console.MarkupLineInterpolated($"  … and {group.Count() - 10} more (--json lists all)");
         }
         foreach (var warning in s.DatasetWarnings) console.MarkupLineInterpolated($"[yellow]dataset warning:[/] {warning}");
+        if (s.SplitLeakage.Count > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]split leakage: {s.SplitLeakage.Count} image(s) are in more than one split[/] (validation and test figures read too high):");
+            foreach (var leak in s.SplitLeakage.Take(10)) console.MarkupLineInterpolated($"  {leak}");
+            if (s.SplitLeakage.Count > 10) console.MarkupLineInterpolated($"  … and {s.SplitLeakage.Count - 10} more (--json lists all)");
+        }
         foreach (var damage in s.StoreDamage) console.MarkupLineInterpolated($"[red]damaged cache data, recomputed:[/] {damage}");
         if (s.Interrupted) console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
     }
