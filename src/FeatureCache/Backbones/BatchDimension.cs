@@ -22,7 +22,19 @@ public static class BatchDimension
         var target = Path.Combine(dir, "batched.onnx");
         if (File.Exists(target)) return target;
         Directory.CreateDirectory(dir);
-        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
+        ModelProto model;
+        try
+        {
+            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException e)
+        {
+            throw new GraftException($"'{modelPath}' is not an ONNX model: {e.Message}");
+        }
+        // Protobuf reads an empty file as a model without a graph, not as an error.
+        if (model.Graph is null || model.Graph.Input.Count == 0 || model.Graph.Output.Count == 0)
+            throw new GraftException($"'{modelPath}' is not an ONNX model: it holds no graph with inputs and outputs.",
+                "Point the descriptor at the exported model file.");
         MakeSymbolic(model.Graph);
         var tmp = $"{target}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(tmp, model.ToByteArray());

@@ -34,6 +34,7 @@ public sealed class DatasetInspectCommand(IAnsiConsole console) : Command<Datase
 {
     public override int Execute(CommandContext context, DatasetInspectSettings settings, CancellationToken cancel)
     {
+        OutputPaths.File(settings.Grid, "--grid");
         var dataset = settings.LoadDataset();
         var report = DatasetInspector.Inspect(dataset, new InspectOptions { SampleSize = settings.Sample, Seed = settings.Seed });
         var grid = SampleGrid.Render(dataset, settings.Grid, seed: settings.Seed);

@@ -116,7 +116,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
         var run = ModelFileLocator.ExpandHome(settings.Run!);
         var output = settings.Out ?? System.IO.Path.Combine(run, format == ExportFormat.Onnx ? "classifier.onnx" : "classifier.zip");
-        var path = ClassifierExport.Export(run, format, ModelFileLocator.ExpandHome(output));
+        var path = ClassifierExport.Export(run, format, OutputPaths.File(output, "--out"));
         console.MarkupLineInterpolated($"wrote {path} ({new FileInfo(path).Length / 1e6:0.0} MB)");
         var note = format == ExportFormat.Onnx
             ? "input 'image': float32 [N,3,H,W] RGB planes 0..255 at the backbone's size; outputs 'probabilities' [N,C], 'class_index' [N]; class names in metadata 'graft.class_names'."

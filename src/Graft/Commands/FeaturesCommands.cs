@@ -81,11 +81,12 @@ public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<Featur
     public override int Execute(CommandContext context, FeaturesExportSettings settings, CancellationToken cancel)
     {
         var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
+        var requestedOut = settings.Out is null ? null : OutputPaths.Folder(settings.Out, "--out");
         var store = settings.OpenStore();
         var set = store.Select(settings.FeatureSet);
         var manifest = set.LoadManifest();
         var read = set.ReadSplits(manifest);
-        var outDir = settings.Out ?? Path.Combine(store.Root, $"export-{set.Id}");
+        var outDir = requestedOut ?? Path.Combine(store.Root, $"export-{set.Id}");
         var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
         foreach (var f in files) console.MarkupLineInterpolated($"wrote {f}");
         if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");

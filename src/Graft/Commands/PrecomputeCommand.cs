@@ -71,6 +71,7 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
 {
     public override int Execute(CommandContext context, PrecomputeSettings settings, CancellationToken cancel)
     {
+        var cache = OutputPaths.Folder(settings.Cache!, "--cache");
         var options = new PrecomputeOptions
         {
             BatchSize = settings.BatchSize,
@@ -83,7 +84,7 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
         };
         var backbone = settings.ResolveBackbone();
         var dataset = settings.LoadDataset();
-        var store = FeatureStore.OpenOrCreate(ModelFileLocator.ExpandHome(settings.Cache!));
+        var store = FeatureStore.OpenOrCreate(cache);
         if (!settings.Json)
         {
             console.MarkupLineInterpolated($"[bold]dataset[/] {dataset.Root} ({dataset.Format}): {dataset.Items.Count} images, {dataset.ClassNames.Count} classes; splits: {dataset.SplitSource}");

@@ -29,6 +29,9 @@ public static class BackboneLayerTable
         {
             throw new GraftException($"'{onnxPath}' is not an ONNX model: {e.Message}");
         }
+        // Protobuf reads an empty file as a model without a graph, not as an error.
+        if (model.Graph is null || model.Graph.Node.Count == 0)
+            throw new GraftException($"'{onnxPath}' is not an ONNX model: it holds no graph.");
         return FromModel(model, onnxPath, imageSize);
     }
 
