@@ -21,7 +21,6 @@ public static class BatchDimension
         var dir = Path.Combine(GraftHome.Directory, "models", sha256);
         var target = Path.Combine(dir, "batched.onnx");
         if (File.Exists(target)) return target;
-        Directory.CreateDirectory(dir);
         ModelProto model;
         try
         {
@@ -35,6 +34,7 @@ public static class BatchDimension
         if (model.Graph is null || model.Graph.Input.Count == 0 || model.Graph.Output.Count == 0)
             throw new GraftException($"'{modelPath}' is not an ONNX model: it holds no graph with inputs and outputs.",
                 "Point the descriptor at the exported model file.");
+        Directory.CreateDirectory(dir);
         MakeSymbolic(model.Graph);
         var tmp = $"{target}.{Environment.ProcessId}.tmp";
         File.WriteAllBytes(tmp, model.ToByteArray());
