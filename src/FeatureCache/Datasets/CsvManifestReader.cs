@@ -25,9 +25,7 @@ internal static class CsvManifestReader
         if (Directory.Exists(csvPath))
             throw new GraftException($"The CSV layout needs a manifest file, but '{csvPath}' is a folder.",
                 "Pass the CSV file itself (path,label[,split] per line).");
-        // A FIFO would block the reader forever and /dev/zero never ends.
-        if (FileNode.Stat(csvPath) is { IsRegular: false } node)
-            throw new GraftException($"The CSV manifest '{csvPath}' is {node.Describe()}, not a regular file.", "Pass the manifest file itself.");
+        FileNode.RequireRegularFile(csvPath, "CSV manifest");
 
         var rows = ReadRows(csvPath);
         var folder = Path.GetDirectoryName(csvPath)!;

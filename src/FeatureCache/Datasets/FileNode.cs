@@ -52,6 +52,16 @@ public readonly partial record struct FileNode(FileKind Kind, long Size, FileIde
         return TryStatx(path, followLinks) ?? Managed(path, followLinks);
     }
 
+    /// <summary>Throws <see cref="GraftException"/> unless <paramref name="path"/> is a regular file (or missing: the
+    /// caller's open reports that). For a dataset's own files — manifests, label lists, IDX and TFRecord files — which
+    /// are opened whole: a FIFO there would block forever, a device never end.</summary>
+    public static void RequireRegularFile(string path, string what)
+    {
+        var node = Stat(path);
+        if (node.Kind is not (FileKind.Regular or FileKind.Missing))
+            throw new GraftException($"The {what} '{path}' is {node.Describe()}, not a regular file.", "Point at the dataset's real files.");
+    }
+
     /// <summary>"a FIFO (named pipe)", "a character device" ... for messages.</summary>
     public string Describe() => Kind switch
     {

@@ -167,6 +167,17 @@ public sealed class HostileFileSystemTests
     }
 
     [Fact]
+    public void Load_IdxFilesThatAreFifos_RefusedWithoutOpening()
+    {
+        using var dir = new TempDirectory();
+        MakeFifo(dir["train-images-idx3-ubyte"]);
+        MakeFifo(dir["train-labels-idx1-ubyte"]);
+
+        var e = Within(() => Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path)));
+        Assert.Contains("FIFO", e.Message);
+    }
+
+    [Fact]
     public void Read_FileOverTheCap_TooLarge()
     {
         using var dir = new TempDirectory();
