@@ -92,22 +92,23 @@ public sealed class FolderWalker
                 continue;
             }
             entries.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
-            for (var i = entries.Count - 1; i >= 0; i--) // pushed in reverse: walked in ordinal order
-            {
-                var e = entries[i];
-                if (e.IsLink) continue;
-                if (e.IsDirectory && FileNode.Stat(e.Path, followLinks: false) is { Kind: FileKind.Directory } dir && Enter(dir.Identity, e.Path, e.Path))
-                    stack.Push(e.Path);
-            }
+            // One lstat-like call per entry that matters (folders, wanted names): its kind says link, folder or file,
+            // and its identity dedupes. Entries with other names are never examined.
+            var kept = new List<(Entry Entry, FileNode Node)>(entries.Count);
             foreach (var e in entries)
+                if (e.IsDirectory || _wanted(e.Name))
+                    kept.Add((e, FileNode.Stat(e.Path, followLinks: false)));
+            for (var i = kept.Count - 1; i >= 0; i--) // pushed in reverse: walked in ordinal order
+                if (kept[i].Node.Kind == FileKind.Directory && Enter(kept[i].Node.Identity, kept[i].Entry.Path, kept[i].Entry.Path))
+                    stack.Push(kept[i].Entry.Path);
+            foreach (var (e, node) in kept)
             {
-                if (e.IsLink)
+                if (node.Kind == FileKind.SymbolicLink)
                 {
                     links.Enqueue((root, e.Path));
                     continue;
                 }
-                if (e.IsDirectory || !_wanted(e.Name)) continue;
-                var node = FileNode.Stat(e.Path, followLinks: false);
+                if (node.Kind == FileKind.Directory || !_wanted(e.Name)) continue;
                 if (node.Kind is FileKind.Missing or FileKind.Unknown || _files.Add(node.Identity)) yield return (root, e.Path);
                 else Duplicate(e.Path);
             }
@@ -140,8 +141,9 @@ public sealed class FolderWalker
         return relative == "." ? Path.GetFileName(_displayRoot.TrimEnd(Path.DirectorySeparatorChar)) + "/" : relative;
     }
 
-    private static Entry Transform(ref FileSystemEntry e) =>
-        new(e.FileName.ToString(), e.ToFullPath(), e.IsDirectory, (e.Attributes & FileAttributes.ReparsePoint) != 0);
+    // IsDirectory comes from the directory entry's type (no system call; a link is examined by .NET to say whether
+    // it leads to a folder). Attributes would cost an lstat and a geteuid per entry, so it is not used.
+    private static Entry Transform(ref FileSystemEntry e) => new(e.FileName.ToString(), e.ToFullPath(), e.IsDirectory);
 
-    private readonly record struct Entry(string Name, string Path, bool IsDirectory, bool IsLink);
+    private readonly record struct Entry(string Name, string Path, bool IsDirectory);
 }
