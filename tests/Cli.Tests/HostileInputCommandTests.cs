@@ -122,6 +122,21 @@ public sealed class HostileInputCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(P("cache"), "sets")) && Directory.EnumerateFiles(P("cache"), "classes.txt", SearchOption.AllDirectories).Any());
     }
 
+    [Fact]
+    public void Precompute_FileNameWithTerminalEscape_SkippedAndPrintedEscaped()
+    {
+        var rng = new Random(1);
+        Directory.CreateDirectory(P("data/ants"));
+        SyntheticImages.Write(P("data/ants/a.png"), new(1, 2, 3), 40, rng);
+        File.WriteAllText(P("data/ants/evil\u001b[2J.png"), "not a png");
+
+        var (exit, output) = Graft("precompute", "--data", P("data"), "--cache", P("cache"));
+
+        Assert.Equal(0, exit);
+        Assert.Contains("evil\\u001B[2J.png", output);
+        Assert.DoesNotContain('\u001b', output);
+    }
+
     [Theory]
     [InlineData("backbone", "show", "{onnx}")]
     [InlineData("backbone", "layers", "{onnx}")]

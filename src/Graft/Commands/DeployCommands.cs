@@ -74,10 +74,10 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
         var columns = table.Columns.Count;
         foreach (var p in predictions)
         {
-            var name = Markup.Escape(System.IO.Path.GetFileName(p.Path));
+            var name = Markup.Escape(FeatureCache.Datasets.ClassNameRules.Visible(System.IO.Path.GetFileName(p.Path)));
             if (p.Skipped is not null)
             {
-                table.AddRow([name, $"[yellow]skipped: {Markup.Escape(p.Skipped)}[/]", .. Enumerable.Repeat("", columns - 2)]);
+                table.AddRow([name, $"[yellow]skipped: {Markup.Escape(FeatureCache.Datasets.ClassNameRules.Visible(p.Skipped))}[/]", .. Enumerable.Repeat("", columns - 2)]);
                 continue;
             }
             table.AddRow([name, .. p.Top.Select((t, i) => (i == 0 ? "[bold]" : "") + $"{Markup.Escape(t.Label)} {t.Probability:P1}" + (i == 0 ? "[/]" : ""))

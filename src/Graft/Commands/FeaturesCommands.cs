@@ -55,7 +55,7 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSet
             if (leaks.Count > 0)
             {
                 console.MarkupLineInterpolated($"[yellow]set {set.Id}: split leakage: {leaks.Count} image(s) are in more than one split[/]");
-                foreach (var leak in leaks.Take(10)) console.MarkupLineInterpolated($"  {leak}");
+                foreach (var leak in leaks.Take(10)) console.MarkupLineInterpolated($"  {ClassNameRules.Visible(leak.ToString())}");
                 if (leaks.Count > 10) console.MarkupLineInterpolated($"  … and {leaks.Count - 10} more");
             }
         }

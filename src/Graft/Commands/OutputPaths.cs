@@ -12,7 +12,7 @@ namespace Graft.Cli.Commands;
 /// </summary>
 public static class OutputPaths
 {
-    /// <summary>A folder that exists or can be created. Returns the expanded path.</summary>
+    /// <summary>A folder that exists and can be written in, or can be created. Returns the expanded path.</summary>
     public static string Folder(string path, string flag)
     {
         var expanded = ModelFileLocator.ExpandHome(path);
@@ -20,7 +20,6 @@ public static class OutputPaths
         switch (node.Kind)
         {
             case FileKind.Directory:
-                return expanded;
             case FileKind.Missing:
                 RequireCreatable(Path.GetFullPath(expanded), path, flag);
                 return expanded;
