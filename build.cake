@@ -79,9 +79,8 @@ Task("FineTune")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    if (string.IsNullOrEmpty(trainTop) == string.IsNullOrEmpty(trainFrom))
-        throw new CakeException("FineTune needs exactly one of --train-top=N or --train-from=LAYER.");
-    var cut = string.IsNullOrEmpty(trainTop) ? $"--train-from {trainFrom}" : $"--train-top {trainTop}";
+    // graft owns the rule (exactly one of the two) and says so in its own words.
+    var cut = (string.IsNullOrEmpty(trainTop) ? "" : $"--train-top {trainTop} ") + (string.IsNullOrEmpty(trainFrom) ? "" : $"--train-from {trainFrom}");
     Graft($"finetune --run \"{run}\" {cut} --device {device}");
 });
 

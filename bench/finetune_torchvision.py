@@ -2,7 +2,7 @@
 """Offline yardstick for `graft finetune`: the same fine-tuning recipe in plain PyTorch + torchvision transforms.
 
 Not part of the product or its tests. It trains exactly Graft's network - ML.NET's ResNet18 (CNTK export) executed node
-by node by the ONNX interpreter of src/FineTuner/Bench/finetune_pytorch.py, the head from a `graft train-head --head mlp`
+by node by the ONNX interpreter of bench/finetune_pytorch.py, the head from a `graft train-head --head mlp`
 run - on exactly the run's train/validation/test rows (the cache manifest, plus the run's seeded hold-out if it used one).
 Run with Debian's PyTorch:
 
@@ -38,7 +38,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps
 from torchvision import transforms
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "FineTuner", "Bench"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from finetune_pytorch import OnnxGraph, attrs, boundary_of  # noqa: E402  (one owner of the ONNX-to-PyTorch interpreter)
 
 MODELS = os.path.join(os.environ.get("NUGET_PACKAGES", os.path.expanduser("~/.nuget/packages")),

@@ -90,6 +90,9 @@ public static class GraftApp
                 .WithDescription("Build NASNetLarge/Mobile in C# from Keras weights (.h5) and write it as ONNX with its descriptor.")
                 .WithExample("backbone", "import-keras", "--arch", "nasnet-large", "--weights", "~/.keras/models/NASNet-large-no-top.h5", "-o", "models/onnx/nasnet_large.onnx")
                 .WithExample("backbone", "import-keras", "--arch", "nasnet-mobile", "--random-init", "--seed", "1", "-o", "models/onnx/nasnet_mobile_random.onnx");
+            b.AddCommand<BackboneCheckCommand>("check")
+                .WithDescription("Check a backbone against its descriptor: hash, layer count and cut, and the golden image's features.")
+                .WithExample("backbone", "check", "resnet18");
             b.AddCommand<BackboneLayersCommand>("layers")
                 .WithDescription("List a backbone's layers as the fine-tuner counts them: index, name, type, parameters, output shape.")
                 .WithExample("backbone", "layers", "nasnet_large", "--tsv");

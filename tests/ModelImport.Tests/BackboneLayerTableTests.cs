@@ -8,9 +8,11 @@ namespace Graft.ModelImport.Tests;
 
 public sealed class BackboneLayerTableTests : IDisposable
 {
-    private readonly string _dir = TestModels.TempDir();
+    private readonly TempDir _temp = new("import");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    private string _dir => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Read_GraftModel_ListsKerasLayersWithParametersAndShapes()

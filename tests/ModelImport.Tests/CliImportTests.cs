@@ -7,9 +7,11 @@ namespace Graft.ModelImport.Tests;
 /// <summary><c>graft backbone import-keras</c> and <c>graft backbone layers</c> through the command harness.</summary>
 public sealed class CliImportTests : IDisposable
 {
-    private readonly string _dir = TestModels.TempDir();
+    private readonly TempDir _temp = new("import");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    private string _dir => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     private static (int Exit, string Output) Graft(params string[] args)
     {

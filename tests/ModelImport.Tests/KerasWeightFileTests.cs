@@ -12,9 +12,11 @@ namespace Graft.ModelImport.Tests;
 /// importer into ONNX initializers.</summary>
 public sealed class KerasWeightFileTests : IDisposable
 {
-    private readonly string _dir = TestModels.TempDir();
+    private readonly TempDir _temp = new("import");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    private string _dir => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Theory]
     [InlineData(1)]

@@ -14,7 +14,6 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
     {
         public LargeModel()
         {
-            Dir = TestModels.TempDir();
             Result = KerasImporter.Import(new KerasImportOptions
             {
                 Architecture = KerasArchitecture.NasNetLarge, RandomInit = true, Seed = 7, OutputPath = Path.Combine(Dir, "nasnet_large.onnx"),
@@ -23,11 +22,13 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
             Proto = ModelProto.Parser.ParseFrom(stream);
         }
 
-        public string Dir { get; }
+        private readonly TempDir _temp = new("nasnet");
+
+        public string Dir => _temp.Path;
         public KerasImportResult Result { get; }
         public ModelProto Proto { get; }
 
-        public void Dispose() => Directory.Delete(Dir, true);
+        public void Dispose() => _temp.Dispose();
     }
 
     [Fact]
@@ -81,6 +82,21 @@ public sealed class NasNetLargeOnnxTests(NasNetLargeOnnxTests.LargeModel large) 
         Assert.Equal("activation_259", layers[^1]);
         Assert.Equal(1039, JsonSerializer.Deserialize<string[]>(meta[GraftModelMetadata.LayerTypes])!.Length);
         Assert.Equal("random:seed=7", meta[GraftModelMetadata.Weights]);
+    }
+
+    [Fact]
+    public void Layers_AsTheOneTableCountsThem_AreTheDescriptorsCount()
+    {
+        var shipped = BackboneDescriptor.Load(Path.Combine(Repo.Root, "models", "onnx", "nasnet_large.json"));
+        var table = BackboneLayers.Of(large.Proto);
+
+        Assert.True(table.FromMetadata);
+        Assert.Equal(1039, table.Count);
+        Assert.Equal(shipped.FineTune!.Layers, table.Count);
+        Assert.Equal("kerasLayers", shipped.FineTune.LayerRule);
+        Assert.Equal(["global_average_pooling2d/pool", "global_average_pooling2d"], table.UnclaimedNodes);
+        // The seed's cut: the top 339 start inside the last cells, never at the input.
+        Assert.InRange(table.Count - shipped.FineTune.TrainTop!.Value, 600, 800);
     }
 
     [Fact]

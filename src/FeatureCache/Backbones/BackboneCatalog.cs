@@ -1,5 +1,6 @@
 using Graft.FeatureCache.Preprocessing;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 
@@ -67,22 +68,7 @@ public sealed class BackboneCatalog
     /// </summary>
     public static BackboneDescriptor Describe(string onnxPath, BackboneOverrides overrides)
     {
-        if (!File.Exists(onnxPath)) throw new GraftException($"ONNX file '{onnxPath}' does not exist.");
-        if (Datasets.FileNode.Stat(onnxPath) is { IsRegular: false } node)
-            throw new GraftException($"'{onnxPath}' is {node.Describe()}, not an ONNX model file.");
-        GraphProto? graph;
-        try
-        {
-            graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnxPath)).Graph;
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{onnxPath}' is not an ONNX model: {e.Message}");
-        }
-        // Protobuf reads an empty file (or one of unrelated fields) as a model without a graph, not as an error.
-        if (graph is null || graph.Input.Count == 0 || graph.Output.Count == 0)
-            throw new GraftException($"'{onnxPath}' is not an ONNX model: it holds no graph with inputs and outputs ({new FileInfo(onnxPath).Length} bytes).",
-                "Pass the exported model file (torch.onnx.export, tf2onnx), or a descriptor .json that names one.");
+        var graph = OnnxModelReader.Read(onnxPath).Graph;
         var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var input = graph.Input.FirstOrDefault(i => overrides.InputName is null ? !initializers.Contains(i.Name) : i.Name == overrides.InputName)
             ?? throw new GraftException($"'{onnxPath}' has no input named '{overrides.InputName}'.");

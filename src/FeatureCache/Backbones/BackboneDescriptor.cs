@@ -38,6 +38,12 @@ public sealed record BackboneDescriptor
 
     public required BackboneOutput Output { get; init; }
 
+    /// <summary>How the fine-tuner counts this backbone's layers and where its customary cut lies; optional.</summary>
+    public BackboneFineTune? FineTune { get; init; }
+
+    /// <summary>A golden image and its expected features; optional.</summary>
+    public BackboneCheck? Check { get; init; }
+
     /// <summary>Path of the JSON file this descriptor was read from; null when built in code.</summary>
     [JsonIgnore]
     public string? DescriptorPath { get; init; }
@@ -54,6 +60,9 @@ public sealed record BackboneDescriptor
         Preprocess.Validate(owner);
         if (Sha256 is not null && (Sha256.Length != 64 || !Sha256.All(Uri.IsHexDigit)))
             throw new GraftException($"{owner}: sha256 '{Sha256}' is not 64 hex digits.");
+        FineTune?.Validate(owner);
+        if (Check is { } c && (c.Features.Length == 0 || c.Features.Length > Output.Dimension || c.Tolerance <= 0))
+            throw new GraftException($"{owner}: check needs 1..{Output.Dimension} features and a positive tolerance.");
     }
 
     /// <summary>JSON options used for descriptor files: camelCase, enums as strings, indented.</summary>
@@ -99,6 +108,7 @@ public sealed record BackboneDescriptor
         {
             Model = Rebase(Model),
             Preprocess = mean is null ? Preprocess : Preprocess with { MeanImage = mean with { File = Rebase(mean.File) } },
+            Check = Check is null || Path.IsPathRooted(Check.Image) ? Check : Check with { Image = Path.GetFullPath(Path.Combine(dir, Check.Image)) },
         };
     }
 

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 
@@ -15,30 +16,22 @@ public static class BatchDimension
     public const string SymbolicName = "N";
 
     /// <summary>Path of a batched copy of <paramref name="modelPath"/> (whose hash is <paramref name="sha256"/>),
-    /// creating it on first use.</summary>
+    /// creating it on first use. The copy's own hash is recorded beside it (<c>batched.onnx.sha256</c>) and checked on
+    /// every use: a copy altered or damaged after it was made is rebuilt, so features are never computed by a model
+    /// other than the one their key names.</summary>
     public static string EnsureBatchedCopy(string modelPath, string sha256)
     {
         var dir = Path.Combine(GraftHome.Directory, "models", sha256);
         var target = Path.Combine(dir, "batched.onnx");
-        if (File.Exists(target)) return target;
-        ModelProto model;
-        try
-        {
-            model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(modelPath));
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{modelPath}' is not an ONNX model: {e.Message}");
-        }
-        // Protobuf reads an empty file as a model without a graph, not as an error.
-        if (model.Graph is null || model.Graph.Input.Count == 0 || model.Graph.Output.Count == 0)
-            throw new GraftException($"'{modelPath}' is not an ONNX model: it holds no graph with inputs and outputs.",
-                "Point the descriptor at the exported model file.");
+        var record = target + ".sha256";
+        if (File.Exists(target) && File.Exists(record) && string.Equals(File.ReadAllText(record).Trim(), ModelHash.Compute(target), StringComparison.Ordinal))
+            return target;
         Directory.CreateDirectory(dir);
+        var model = OnnxModelReader.Read(modelPath);
         MakeSymbolic(model.Graph);
-        var tmp = $"{target}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(tmp, model.ToByteArray());
-        File.Move(tmp, target, overwrite: true);
+        var bytes = model.ToByteArray();
+        AtomicFile.WriteAllBytes(target, bytes);
+        AtomicFile.WriteAllText(record, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
         return target;
     }
 

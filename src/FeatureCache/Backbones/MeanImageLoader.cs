@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Graft.FeatureCache.Preprocessing;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FeatureCache.Backbones;
 
@@ -16,7 +17,7 @@ public static class MeanImageLoader
         var sha = ModelHash.Compute(path);
         if (!string.Equals(sha, source.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new GraftException($"Mean image file '{path}' has SHA-256 {sha[..12]}…, expected {source.Sha256[..12]}….");
-        var graph = ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph;
+        var graph = OnnxModelReader.Read(path).Graph;
         var tensor = graph.Initializer.FirstOrDefault(t => t.Name == source.Initializer)
             ?? throw new GraftException($"'{path}' has no initializer '{source.Initializer}'.");
         var values = tensor.RawData.Length > 0

@@ -3,7 +3,9 @@ namespace Graft.FeatureCache.Backbones;
 /// <summary>
 /// Finds a <see cref="ModelFileSource"/> on disk. Package files are looked up where NuGet puts them: the application's
 /// build output (packages with content copy it there), then the NuGet global packages folder (NUGET_PACKAGES or
-/// ~/.nuget/packages). User files are absolute, relative to the descriptor's folder, or relative to the working folder.
+/// ~/.nuget/packages). A user file's relative path is looked up, in this order, in the working folder's
+/// <c>models/onnx</c> (where the README's import command writes), <c>$GRAFT_HOME/models</c>, the descriptor's folder,
+/// and the working folder — so a descriptor shipped beside the application still finds the file a user imported.
 /// </summary>
 public static class ModelFileLocator
 {
@@ -20,7 +22,7 @@ public static class ModelFileLocator
         }
         var hint = source.IsPackage
             ? $"Restore the NuGet package {source.Package} {source.Version} (dotnet restore) or reference it from your project."
-            : "Check the path in the descriptor (relative paths are taken from the descriptor's folder).";
+            : $"Put the file in one of those places (for NASNetLarge: graft backbone import-keras … -o models/onnx/{Path.GetFileName(source.Path)}), or give the descriptor an absolute path.";
         throw new GraftException($"Model file {source} not found (looked in: {string.Join(", ", tried.Distinct())}).", hint);
     }
 
@@ -30,7 +32,9 @@ public static class ModelFileLocator
         if (!source.IsPackage)
         {
             if (Path.IsPathRooted(path)) { yield return path; yield break; }
-            if (descriptorDirectory is not null) yield return Path.Combine(descriptorDirectory, path);
+            yield return Path.GetFullPath(Path.Combine("models", "onnx", path));
+            yield return Path.GetFullPath(Path.Combine(GraftHome.Directory, "models", path));
+            if (descriptorDirectory is not null) yield return Path.GetFullPath(Path.Combine(descriptorDirectory, path));
             yield return Path.GetFullPath(path);
             yield break;
         }

@@ -85,32 +85,34 @@ public sealed class OnnxBackbone : IDisposable
     /// <summary>Features of the last <see cref="Run"/>: image i at [i·D, (i+1)·D).</summary>
     public float[] OutputBuffer { get; }
 
-    /// <summary>Resolves the model file, checks its hash, prepares a batched copy if needed and opens a session.</summary>
-    public static OnnxBackbone Load(BackboneDescriptor descriptor, BackboneRunOptions? options = null)
+    /// <summary>Opens the descriptor's model through <see cref="BackboneModelFile"/> (located, hash-verified, batched
+    /// copy if needed) in an ONNX Runtime session.</summary>
+    public static OnnxBackbone Load(BackboneDescriptor descriptor, BackboneRunOptions? options = null) =>
+        Load(BackboneModelFile.Open(descriptor), options);
+
+    /// <summary>Opens an already located and verified model file in an ONNX Runtime session.</summary>
+    public static OnnxBackbone Load(BackboneModelFile model, BackboneRunOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
         options ??= new BackboneRunOptions();
         if (options.MaxBatchSize < 1) throw new GraftException($"Batch size {options.MaxBatchSize} must be at least 1.");
-        var file = ModelFileLocator.Locate(descriptor.Model, descriptor.DescriptorPath is null ? null : Path.GetDirectoryName(descriptor.DescriptorPath));
-        var sha = ModelHash.Compute(file);
-        if (descriptor.Sha256 is not null && !string.Equals(sha, descriptor.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new GraftException($"Model file '{file}' has SHA-256 {sha[..12]}…, but backbone '{descriptor.Name}' expects {descriptor.Sha256[..12]}….",
-                "The file is not the one the descriptor describes (a different export or a damaged download); fix the file or the descriptor's sha256.");
-        var runPath = descriptor.Input.FixedBatch ? BatchDimension.EnsureBatchedCopy(file, sha) : file;
+        var descriptor = model.Descriptor;
+        var runPath = model.RunnablePath;
 
         var (sessionOptions, deviceLine) = CreateSessionOptions(options);
         InferenceSession session;
         try
         {
-            session = new InferenceSession(runPath, sessionOptions);
+            session = model.OpenSession(sessionOptions);
         }
-        catch (OnnxRuntimeException e)
+        catch
         {
             sessionOptions.Dispose();
-            throw new GraftException($"ONNX Runtime cannot load '{runPath}': {FirstLine(e.Message)}", "Is it a valid ONNX model?");
+            throw;
         }
         try
         {
-            return new OnnxBackbone(descriptor, session, runPath, sha, deviceLine, options);
+            return new OnnxBackbone(descriptor, session, runPath, model.Sha256, deviceLine, options);
         }
         catch
         {

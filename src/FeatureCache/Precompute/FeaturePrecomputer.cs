@@ -23,15 +23,14 @@ public static class FeaturePrecomputer
     {
         if (options.BatchSize is < 1 or > 4096) throw new GraftException($"Batch size {options.BatchSize} must be 1..4096.");
         var clock = Stopwatch.StartNew();
-        var descriptorDir = backbone.DescriptorPath is null ? null : Path.GetDirectoryName(backbone.DescriptorPath);
-        var modelFile = ModelFileLocator.Locate(backbone.Model, descriptorDir);
-        var sha = ModelHash.Compute(modelFile);
+        var modelFile = BackboneModelFile.Open(backbone);
+        var sha = modelFile.Sha256;
         var set = store.GetOrCreate(FeatureSetSpec.For(backbone, sha, options.DType));
         var index = set.ScanIndex();
         var items = dataset.Items.Where(i => options.Shard.Contains(i.Id)).ToList();
         var run = new RunState(items.Count, clock);
 
-        var meanImage = backbone.Preprocess.MeanImage is null ? null : MeanImageLoader.Load(backbone.Preprocess, descriptorDir);
+        var meanImage = modelFile.LoadMeanImage();
         var preprocessor = new Preprocessor(backbone.Preprocess, meanImage);
         var decoder = new ImageDecoder(options.DecoderLimits);
         var workers = options.DecodeWorkers > 0 ? options.DecodeWorkers : Environment.ProcessorCount;
@@ -74,13 +73,13 @@ public static class FeaturePrecomputer
             {
                 while (batch.Count < options.BatchSize && reader.TryRead(out var w)) batch.Add(w);
                 if (batch.Count < options.BatchSize && !reader.Completion.IsCompleted) continue;
-                session ??= OpenSession(backbone, options, run);
+                session ??= OpenSession(modelFile, options, run);
                 writer ??= set.CreateWriter(options.FlushToDisk, options.OpenSegment);
                 RunBatch(batch, session, writer, hashes, run, preprocessor.Spec.TensorLength);
             }
             if (batch.Count > 0)
             {
-                session ??= OpenSession(backbone, options, run);
+                session ??= OpenSession(modelFile, options, run);
                 writer ??= set.CreateWriter(options.FlushToDisk, options.OpenSegment);
                 RunBatch(batch, session, writer, hashes, run, preprocessor.Spec.TensorLength);
             }
@@ -190,7 +189,7 @@ public static class FeaturePrecomputer
         }
     }
 
-    private static OnnxBackbone OpenSession(BackboneDescriptor backbone, PrecomputeOptions options, RunState run)
+    private static OnnxBackbone OpenSession(BackboneModelFile backbone, PrecomputeOptions options, RunState run)
     {
         var session = OnnxBackbone.Load(backbone, new BackboneRunOptions
         {

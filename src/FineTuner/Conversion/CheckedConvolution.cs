@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion;
 

@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion;
 

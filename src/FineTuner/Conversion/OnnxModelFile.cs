@@ -1,5 +1,9 @@
+using Graft.FeatureCache.Backbones;
 using Google.Protobuf;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.FineTuner.Conversion;
 
@@ -12,7 +16,7 @@ public sealed class OnnxModelFile
 {
     /// <summary>The metadata key under which importers store the Keras layer list (a JSON array of names in
     /// <c>model.layers</c> order); see <see cref="Layers.LayerList"/>.</summary>
-    public const string LayersMetadataKey = "graft.layers";
+    public const string LayersMetadataKey = Graft.FeatureCache.Backbones.BackboneLayers.NamesKey;
 
     private OnnxModelFile(ModelProto model, string? path)
     {
@@ -43,18 +47,7 @@ public sealed class OnnxModelFile
     public static OnnxModelFile Load(string path)
     {
         path = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(path)) throw new GraftException($"ONNX file '{path}' does not exist.");
-        ModelProto model;
-        try
-        {
-            using var stream = File.OpenRead(path);
-            model = ModelProto.Parser.ParseFrom(stream);
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{path}' is not an ONNX model: {e.Message}");
-        }
-        if (model.Graph is null) throw new GraftException($"'{path}' holds no graph.");
+        var model = OnnxModelReader.Read(path);
         ResolveExternalData(model.Graph, System.IO.Path.GetDirectoryName(path)!);
         return new OnnxModelFile(model, path);
     }

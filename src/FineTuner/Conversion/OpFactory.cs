@@ -2,6 +2,8 @@ using Graft.FineTuner.Conversion.Ops;
 using Onnx;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion;
 

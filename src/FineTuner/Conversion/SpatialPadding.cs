@@ -1,3 +1,6 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 namespace Graft.FineTuner.Conversion;
 
 /// <summary>

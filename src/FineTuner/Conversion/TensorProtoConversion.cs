@@ -4,6 +4,8 @@ using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion;
 

@@ -1,4 +1,6 @@
 using Graft.FeatureCache.Backbones;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Export;
 

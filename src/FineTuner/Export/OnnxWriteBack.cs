@@ -2,6 +2,8 @@ using Google.Protobuf;
 using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Conversion;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Export;
 

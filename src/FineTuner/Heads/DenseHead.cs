@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Graft.FineTuner.Storage;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Heads;
 
@@ -15,7 +17,7 @@ public sealed record DenseHead : IHeadWeights
 
     public required int InputDimension { get; init; }
     public required IReadOnlyList<string> ClassNames { get; init; }
-    public FeatureNormalization? Normalization { get; init; }
+    public FeatureAffine? Normalization { get; init; }
     public required IReadOnlyList<DenseLayerWeights> Layers { get; init; }
 
     /// <summary>A validated copy of any head.</summary>
@@ -108,7 +110,7 @@ public sealed record DenseHead : IHeadWeights
         {
             InputDimension = json.InputDimension,
             ClassNames = json.ClassNames,
-            Normalization = json.Normalized ? new FeatureNormalization(Get("input.shift"), Get("input.scale")) : null,
+            Normalization = json.Normalized ? new FeatureAffine(Get("input.shift"), Get("input.scale")) : null,
             Layers = json.Layers.Select((l, i) => new DenseLayerWeights(l.Inputs, l.Outputs, Get($"dense_{i}.weight"), Get($"dense_{i}.bias"),
                 Enum.Parse<HeadActivation>(l.Activation, ignoreCase: true), l.DropoutBefore)).ToArray(),
         };

@@ -1,6 +1,8 @@
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Heads;
 
@@ -61,7 +63,7 @@ public sealed class DenseHeadModule : nn.Module<Tensor, Tensor>
         {
             InputDimension = InputDimension,
             ClassNames = ClassNames,
-            Normalization = _normalized ? new FeatureNormalization(Values(get_buffer("input_shift")!), Values(get_buffer("input_scale")!)) : null,
+            Normalization = _normalized ? new FeatureAffine(Values(get_buffer("input_shift")!), Values(get_buffer("input_scale")!)) : null,
             Layers = _layout.Select((l, i) => l with
             {
                 Weight = Values(get_parameter($"dense_{i}_weight")!),

@@ -1,3 +1,5 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 namespace Graft.FineTuner.Heads;
 
 /// <summary>

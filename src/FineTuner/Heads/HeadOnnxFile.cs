@@ -2,7 +2,10 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 using Graft.FineTuner.Conversion;
+using Graft.HeadTrainer.Heads;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Heads;
 
@@ -15,9 +18,9 @@ namespace Graft.FineTuner.Heads;
 /// </summary>
 public static class HeadOnnxFile
 {
-    public const string InputName = "Features";
-    public const string OutputName = "Score";
-    public const string ClassNamesKey = "graft.class_names";
+    public const string InputName = HeadOnnx.InputName;
+    public const string OutputName = HeadOnnx.ScoreName;
+    public const string ClassNamesKey = HeadOnnx.ClassNamesKey;
 
     /// <summary>Reads a head graph. <paramref name="classNames"/> is used when the file has no graft.class_names;
     /// <paramref name="dropoutBeforeLast"/> is the training dropout before the last layer (the seed's 0.5; ONNX does not
@@ -83,37 +86,14 @@ public static class HeadOnnxFile
         return head;
     }
 
-    /// <summary>Writes <paramref name="head"/> as Features → Gemm/Relu… → Softmax → Score (opset 13), normalisation
-    /// folded into the first layer.</summary>
+    /// <summary>Writes <paramref name="head"/> with the head trainer's own writer (<see cref="HeadOnnx"/>), normalisation
+    /// folded into the first layer, so a fine-tuned run's <c>head.onnx</c> is the same format as any other run's.</summary>
     public static void Write(IHeadWeights head, string path)
     {
         var dense = DenseHead.From(head).FoldNormalization();
-        var graph = new GraphProto { Name = "graft_head" };
-        var x = InputName;
-        for (var i = 0; i < dense.Layers.Count; i++)
-        {
-            var layer = dense.Layers[i];
-            graph.Initializer.Add(Tensor($"dense{i}_kernel", [layer.Inputs, layer.Outputs], Transpose(layer.Weight, layer.Outputs, layer.Inputs)));
-            graph.Initializer.Add(Tensor($"dense{i}_bias", [layer.Outputs], layer.Bias));
-            graph.Node.Add(Node("Gemm", [x, $"dense{i}_kernel", $"dense{i}_bias"], $"dense{i}"));
-            x = $"dense{i}";
-            if (layer.Activation == HeadActivation.Relu)
-            {
-                graph.Node.Add(Node("Relu", [x], $"dense{i}_relu"));
-                x = $"dense{i}_relu";
-            }
-        }
-        var softmax = Node("Softmax", [x], OutputName);
-        softmax.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-        graph.Node.Add(softmax);
-        graph.Input.Add(Value(InputName, dense.InputDimension));
-        graph.Output.Add(Value(OutputName, dense.ClassNames.Count));
-        var model = new ModelProto { IrVersion = 7, ProducerName = "graft-finetune", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        model.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesKey, Value = JsonSerializer.Serialize(dense.ClassNames) });
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(tmp, model.ToByteArray());
-        File.Move(tmp, path, overwrite: true);
+        var layers = dense.Layers.Select(l => new DenseLayer(l.Inputs, l.Outputs, Transpose(l.Weight, l.Outputs, l.Inputs), l.Bias,
+            l.Activation == HeadActivation.Relu)).ToList();
+        AtomicFile.WriteAllBytes(path, HeadOnnx.Build(new HeadWeights(layers), dense.ClassNames).ToByteArray());
     }
 
     /// <summary>[rows, cols] row-major → [cols, rows].</summary>
@@ -133,27 +113,4 @@ public static class HeadOnnxFile
 
     private static GraftException Unsupported(string path, NodeProto node, string what) =>
         new($"Head '{path}' has {what} (node '{node.Name}'); the fine-tuner reads dense heads (Gemm/MatMul+Add, Relu, Softmax).");
-
-    private static TensorProto Tensor(string name, long[] dims, float[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())) };
-        t.Dims.AddRange(dims);
-        return t;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string output)
-    {
-        var n = new NodeProto { OpType = op, Name = $"{op}_{output}" };
-        n.Input.AddRange(inputs);
-        n.Output.Add(output);
-        return n;
-    }
-
-    private static ValueInfoProto Value(string name, int width)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = "N" });
-        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = width });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
-    }
 }

@@ -1,3 +1,5 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 namespace Graft.FineTuner.Heads;
 
 /// <summary>
@@ -15,7 +17,7 @@ public interface IHeadWeights
     IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>Optional fixed per-feature normalisation, null when none.</summary>
-    FeatureNormalization? Normalization { get; }
+    FeatureAffine? Normalization { get; }
 
     /// <summary>Dense layers from input to logits; the last has <see cref="ClassNames"/>.Count outputs.</summary>
     IReadOnlyList<DenseLayerWeights> Layers { get; }

@@ -1,4 +1,7 @@
+using Graft.FineTuner.Training;
 using Graft.FineTuner.Conversion;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Layers;
 
@@ -51,9 +54,7 @@ public sealed class FreezePlan
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(layers);
-        if (trainTop is null == string.IsNullOrEmpty(trainFrom))
-            throw new GraftException("Say which layers to fine-tune with exactly one of --train-top N and --train-from NAME.",
-                $"The backbone has {layers.Count} layers; e.g. --train-top {Math.Max(1, layers.Count / 3)}.");
+        FineTuneOptions.RequireOneLayerSelection(trainTop, trainFrom, layers.Count);
         if (trainTop is { } n)
         {
             if (n < 0 || n > layers.Count)

@@ -1,15 +1,12 @@
-using System.Text.Json;
+using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Conversion;
 
 namespace Graft.FineTuner.Layers;
 
 /// <summary>
-/// The backbone's layers in bottom-to-top order — what <c>--train-top N</c> counts. When the ONNX model carries
-/// metadata <c>graft.layers</c> (a JSON array of Keras layer names in <c>model.layers</c> order, written by the
-/// NASNet importer: 1039 for NASNetLarge), those are the layers; a node belongs to the layer whose name equals the
-/// node name or is its longest "name/" prefix, and nodes no layer claims join the layer of the nearest earlier
-/// claimed node. Without the metadata every ONNX node is one layer, in graph order. Initializers belong to the layer of
-/// the first node that consumes them.
+/// The backbone's layers in bottom-to-top order — what <c>--train-top N</c> counts — as <see cref="BackboneLayers"/>
+/// defines them (the same table <c>graft backbone layers</c> prints), with the fine-tuner's view of each layer's
+/// initializers: trainable parameters vs BatchNorm running statistics.
 /// </summary>
 public sealed class LayerList
 {
@@ -37,107 +34,26 @@ public sealed class LayerList
     /// <summary>Index of the layer named <paramref name="name"/>, or −1.</summary>
     public int IndexOf(string name) => _byName.TryGetValue(name, out var i) ? i : -1;
 
-    /// <summary>Builds the list for a converted module.</summary>
+    /// <summary>Builds the list for a converted module: <see cref="BackboneLayers"/>'s layers (the one rule, shared
+    /// with <c>graft backbone layers</c>) over the module's node order, each layer's initializers split into trainable
+    /// parameters and BatchNorm statistics as the module classified them.</summary>
     public static LayerList For(OnnxGraphModule module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        var nodes = module.Nodes;
-        var metadata = module.Source.Metadata(OnnxModelFile.LayersMetadataKey);
-        string[] names;
-        int[] nodeLayer = new int[nodes.Count];
-        var unclaimed = 0;
-        if (metadata is not null)
-        {
-            names = ParseNames(metadata);
-            var index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < names.Length; i++)
-                if (!index.TryAdd(names[i], i))
-                    throw new GraftException($"The model's layer list names '{names[i]}' twice.", "Re-run the importer that wrote the model.");
-            var previous = 0;
-            for (var n = 0; n < nodes.Count; n++)
-            {
-                var layer = Claim(nodes[n].Name, index);
-                if (layer < 0)
-                {
-                    unclaimed++;
-                    layer = previous;
-                }
-                nodeLayer[n] = previous = layer;
-            }
-        }
-        else
-        {
-            names = nodes.Select((n, i) => string.IsNullOrEmpty(n.Name) ? $"{n.OpType}_{i}" : n.Name).ToArray();
-            names = Deduplicate(names);
-            for (var n = 0; n < nodes.Count; n++) nodeLayer[n] = n;
-        }
-
-        var owner = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var n = 0; n < nodes.Count; n++)
-            foreach (var input in nodes[n].Input)
-                owner.TryAdd(input, nodeLayer[n]);
+        var table = BackboneLayers.Of(module.Source.Model, module.Nodes);
+        var parameters = module.ParameterInitializers.ToHashSet(StringComparer.Ordinal);
+        var statistics = module.StatisticInitializers.ToHashSet(StringComparer.Ordinal);
         var sizes = module.Source.Graph.Initializer.GroupBy(t => t.Name)
-            .ToDictionary(g => g.Key, g => g.First().Dims.Aggregate(1L, (a, b) => a * b), StringComparer.Ordinal);
-        var parameters = Group(module.ParameterInitializers, owner, names.Length);
-        var statistics = Group(module.StatisticInitializers, owner, names.Length);
-        var layers = new BackboneLayer[names.Length];
-        for (var i = 0; i < names.Length; i++)
+            .ToDictionary(g => g.Key, g => BackboneLayers.Elements(g.First()), StringComparer.Ordinal);
+        var layers = table.Layers.Select(l =>
         {
-            var layerNodes = Enumerable.Range(0, nodes.Count).Where(n => nodeLayer[n] == i).ToArray();
-            layers[i] = new BackboneLayer(i, names[i], layerNodes, parameters[i], statistics[i],
-                layerNodes.Select(n => nodes[n].OpType).Distinct().ToArray())
+            var p = l.Initializers.Where(parameters.Contains).ToArray();
+            var st = l.Initializers.Where(statistics.Contains).ToArray();
+            return new BackboneLayer(l.Index, l.Name, l.Nodes, p, st, l.Nodes.Select(n => module.Nodes[n].OpType).Distinct().ToArray())
             {
-                ParameterCount = parameters[i].Concat(statistics[i]).Sum(p => sizes[p]),
+                ParameterCount = p.Concat(st).Sum(name => sizes[name]),
             };
-        }
-        return new LayerList(layers, metadata is not null, unclaimed);
-    }
-
-    /// <summary>The layer claiming a node: exact name, else the longest "layer/" prefix of the node name.</summary>
-    private static int Claim(string nodeName, Dictionary<string, int> index)
-    {
-        var name = nodeName;
-        while (true)
-        {
-            if (index.TryGetValue(name, out var i)) return i;
-            var slash = name.LastIndexOf('/');
-            if (slash <= 0) return -1;
-            name = name[..slash];
-        }
-    }
-
-    private static List<string>[] Group(IReadOnlyList<string> initializers, Dictionary<string, int> owner, int count)
-    {
-        var groups = new List<string>[count];
-        for (var i = 0; i < count; i++) groups[i] = [];
-        foreach (var name in initializers)
-            if (owner.TryGetValue(name, out var layer)) groups[layer].Add(name);
-        return groups;
-    }
-
-    private static string[] ParseNames(string json)
-    {
-        try
-        {
-            var names = JsonSerializer.Deserialize<string[]>(json);
-            if (names is null || names.Length == 0 || names.Any(string.IsNullOrEmpty))
-                throw new GraftException("The model's graft.layers metadata is empty or names an empty layer.");
-            return names;
-        }
-        catch (JsonException e)
-        {
-            throw new GraftException($"The model's graft.layers metadata is not a JSON array of names: {e.Message}");
-        }
-    }
-
-    private static string[] Deduplicate(string[] names)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        return names.Select(n =>
-        {
-            var unique = n;
-            for (var k = 2; !seen.Add(unique); k++) unique = $"{n}_{k}";
-            return unique;
         }).ToArray();
+        return new LayerList(layers, table.FromMetadata, table.UnclaimedNodes.Count);
     }
 }

@@ -1,6 +1,8 @@
 using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Store;
 using Graft.FineTuner.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Runs;
 

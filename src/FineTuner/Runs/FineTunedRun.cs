@@ -1,4 +1,6 @@
 using Graft.HeadTrainer.Evaluation;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Runs;
 

@@ -11,6 +11,8 @@ using Graft.HeadTrainer.Reporting;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using Microsoft.ML;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Runs;
 

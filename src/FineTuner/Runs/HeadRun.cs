@@ -5,6 +5,8 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Runs;
 
@@ -41,21 +43,16 @@ public static class HeadRun
         catalog ??= BackboneCatalog.Default();
         var backbone = sources.Backbone is not null ? catalog.Resolve(sources.Backbone)
             : run.Backbone ?? catalog.Resolve(config.Backbone.Id ?? config.Backbone.Name);
-        string modelFile;
         try
         {
-            modelFile = ModelFileLocator.Locate(backbone.Model, backbone.DescriptorPath is null ? null : Path.GetDirectoryName(backbone.DescriptorPath));
+            BackboneModelFile.OpenExpecting(backbone, config.Backbone.ModelSha256, "Fine-tune with the backbone the head was trained on (--backbone).");
         }
-        catch (GraftException e) when (sources.Backbone is null)
+        catch (GraftException e) when (sources.Backbone is null && !BackboneModelFile.IsPresent(backbone))
         {
             // backbone.json is a copy; a model path relative to the original descriptor does not resolve from the run.
             throw new GraftException($"The run's backbone '{backbone.Name}' cannot be found: {e.Message}",
                 "Pass --backbone with its descriptor (the one the features were computed with).");
         }
-        var sha = backbone.Sha256 ?? ModelHash.Compute(modelFile);
-        if (!string.Equals(sha, config.Backbone.ModelSha256, StringComparison.OrdinalIgnoreCase))
-            throw new GraftException($"The head was trained on features of model {config.Backbone.ModelSha256[..12]}…, but backbone '{backbone.Name}' is {sha[..12]}….",
-                "Fine-tune with the backbone the head was trained on (--backbone).");
 
         var headFile = sources.HeadFile ?? run.HeadOnnxPath
             ?? throw new GraftException($"The run '{run.Directory}' has no {RunFolder.HeadOnnxFile}: its {config.Head} head is not dense layers.",

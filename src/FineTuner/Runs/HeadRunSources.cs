@@ -1,3 +1,5 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 namespace Graft.FineTuner.Runs;
 
 /// <summary>Overrides for what a head-training run records (a moved cache, another descriptor of the same model).</summary>

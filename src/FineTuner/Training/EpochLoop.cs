@@ -2,6 +2,9 @@ using Graft.FeatureCache.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.FineTuner.Training;
 

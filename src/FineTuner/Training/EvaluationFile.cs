@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Training;
 

@@ -1,6 +1,8 @@
 using Graft.HeadTrainer.Training;
 using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Heads;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Training;
 

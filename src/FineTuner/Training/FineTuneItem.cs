@@ -1,5 +1,7 @@
 using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Store;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Training;
 

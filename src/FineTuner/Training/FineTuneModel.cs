@@ -4,6 +4,8 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Heads;
 using TorchSharp;
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Training;
 

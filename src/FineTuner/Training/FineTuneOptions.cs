@@ -1,3 +1,6 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 namespace Graft.FineTuner.Training;
 
 /// <summary>
@@ -100,11 +103,22 @@ public sealed record FineTuneOptions
     /// <summary>The augmentation in force (null: none).</summary>
     public ImageAugmentation? Augmentation => ImageAugmentation.For(Augment, CropScaleMin, ColorJitter);
 
+    /// <summary>The one wording of the layer-selection rule: exactly one of <paramref name="trainTop"/> and
+    /// <paramref name="trainFrom"/>. Throws <see cref="GraftException"/>; <paramref name="layerCount"/>, when known,
+    /// goes into the hint.</summary>
+    public static void RequireOneLayerSelection(int? trainTop, string? trainFrom, int? layerCount = null)
+    {
+        if (trainTop is null == string.IsNullOrWhiteSpace(trainFrom))
+            throw new GraftException("Say which layers to fine-tune with exactly one of --train-top N and --train-from LAYER.",
+                layerCount is { } n
+                    ? $"The backbone has {n} layers; e.g. --train-top {Math.Max(1, n / 3)} (graft backbone layers lists them)."
+                    : "graft backbone layers NAME lists the layers; its descriptor's fineTune section names the customary cut.");
+    }
+
     /// <summary>Throws <see cref="GraftException"/> for values out of range.</summary>
     public void Validate()
     {
-        if (TrainTop is null == string.IsNullOrEmpty(TrainFrom))
-            throw new GraftException("Give exactly one of --train-top N and --train-from NAME.");
+        RequireOneLayerSelection(TrainTop, TrainFrom);
         if (Epochs is < 1 or > 10_000) throw new GraftException($"--epochs {Epochs} must be 1..10000.");
         if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new GraftException($"--lr {LearningRate} must be positive.");
         if (!(BackboneLearningRateMultiplier >= 0) || !double.IsFinite(BackboneLearningRateMultiplier))

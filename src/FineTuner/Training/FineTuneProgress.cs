@@ -1,3 +1,5 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 namespace Graft.FineTuner.Training;
 
 /// <summary>What a fine-tuning run reports while it works (the CLI renders it; the library never prints).</summary>

@@ -1,6 +1,8 @@
 using Graft.HeadTrainer.Training;
 using Graft.FineTuner.Export;
 using Graft.FineTuner.Layers;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Training;
 

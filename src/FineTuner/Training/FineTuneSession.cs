@@ -6,6 +6,9 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Layers;
 using TorchSharp;
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.FineTuner.Training;
 
@@ -57,12 +60,8 @@ public sealed class FineTuneSession : IDisposable
         options.Validate();
         if (options.Threads > 0) torch.set_num_threads(options.Threads);
         var (device, deviceLine) = TorchDevice.Resolve(options.Device);
-        var descriptorDir = descriptor.DescriptorPath is null ? null : Path.GetDirectoryName(descriptor.DescriptorPath);
-        var modelPath = ModelFileLocator.Locate(descriptor.Model, descriptorDir);
-        var sha = ModelHash.Compute(modelPath);
-        if (descriptor.Sha256 is not null && !string.Equals(sha, descriptor.Sha256, StringComparison.OrdinalIgnoreCase))
-            throw new GraftException($"Model file '{modelPath}' has SHA-256 {sha[..12]}…, but backbone '{descriptor.Name}' expects {descriptor.Sha256[..12]}….",
-                "The file is not the one the descriptor describes; fix the file or the descriptor's sha256.");
+        var modelFile = BackboneModelFile.Open(descriptor);
+        var (modelPath, sha) = (modelFile.Path, modelFile.Sha256);
         if (head.InputDimension != descriptor.Output.Dimension)
             throw new GraftException($"The head reads {head.InputDimension} features but backbone '{descriptor.Name}' gives {descriptor.Output.Dimension}.",
                 "Fine-tune with the backbone the head was trained on.");
@@ -78,7 +77,7 @@ public sealed class FineTuneSession : IDisposable
             var headModule = new DenseHeadModule(head);
             var model = new FineTuneModel(backbone, headModule, descriptor.Output.Pooling, descriptor.Preprocess.Layout);
             if (device.type != DeviceType.CPU) model.to(device);
-            var meanImage = descriptor.Preprocess.MeanImage is null ? null : MeanImageLoader.Load(descriptor.Preprocess, descriptorDir);
+            var meanImage = modelFile.LoadMeanImage();
             var loader = new ImageTensorLoader(descriptor.Preprocess, meanImage);
             var log = new List<string>
             {

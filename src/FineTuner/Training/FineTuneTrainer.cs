@@ -10,6 +10,9 @@ using Graft.HeadTrainer.Reporting;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Checkpoints;
 
 namespace Graft.FineTuner.Training;
 

@@ -1,3 +1,5 @@
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 namespace Graft.FineTuner.Training;
 
 /// <summary>The log of a fine-tuning call: each line is kept for the result and reported as it comes (the library

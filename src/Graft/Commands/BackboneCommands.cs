@@ -42,15 +42,8 @@ public sealed class BackboneListCommand(IAnsiConsole console) : Command<Backbone
 
     internal static string Availability(BackboneDescriptor d)
     {
-        try
-        {
-            ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
-            return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, present)";
-        }
-        catch (GraftException)
-        {
-            return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, missing)";
-        }
+        var state = BackboneModelFile.IsPresent(d) ? "present" : "missing";
+        return $"{Path.GetFileName(d.Model.Path)} ({(d.Model.IsPackage ? "NuGet package" : "user file")}, {state})";
     }
 }
 
@@ -76,11 +69,55 @@ public sealed class BackboneShowCommand(IAnsiConsole console) : Command<Backbone
         console.MarkupLineInterpolated($"[grey]model file:[/] {d.Model} — {BackboneListCommand.Availability(d)}");
         if (settings.Hash)
         {
-            var path = ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
-            var sha = ModelHash.Compute(path);
+            var file = BackboneModelFile.Open(d with { Sha256 = null }); // show the hash even when it differs from the pin
+            var sha = file.Sha256;
             var verdict = d.Sha256 is null ? "(descriptor names no hash)" : sha == d.Sha256 ? "[green]matches[/]" : "[red]DIFFERS from the descriptor[/]";
-            console.MarkupLine($"[grey]sha256:[/] {sha} {verdict}");
+            console.MarkupLine($"[grey]sha256:[/] {sha} {verdict} [grey]({Markup.Escape(file.Path)})[/]");
         }
+        return 0;
+    }
+}
+
+public sealed class BackboneCheckSettings : GraftSettings
+{
+    [CommandArgument(0, "<NAME|FILE>")]
+    [Description("Backbone name or descriptor .json.")]
+    public string Name { get; init; } = "";
+
+    [CommandOption("--write-check <IMAGE>")]
+    [Description("Instead of checking: print a check section for the descriptor, with IMAGE as its golden image (path relative to the descriptor's folder).")]
+    public string? WriteCheck { get; init; }
+}
+
+/// <summary><c>graft backbone check NAME</c>: the model against its descriptor — hash, layer count and cut
+/// (<c>fineTune</c>), and the golden image's features (<c>check</c>). Exit 2 when anything disagrees.</summary>
+public sealed class BackboneCheckCommand(IAnsiConsole console) : Command<BackboneCheckSettings>
+{
+    public override int Execute(CommandContext context, BackboneCheckSettings settings, CancellationToken cancel)
+    {
+        var d = BackboneCatalog.Default().Resolve(settings.Name);
+        if (settings.WriteCheck is { } image)
+        {
+            var file = BackboneModelFile.Open(d);
+            var relative = Path.GetRelativePath(file.DescriptorDirectory ?? Directory.GetCurrentDirectory(), Path.GetFullPath(image));
+            var probe = new BackboneCheck { Image = relative, Features = [0f], Norm = 1f };
+            var f = BackboneConformance.GoldenFeatures(file, probe);
+            var section = probe with { Features = f[..Math.Min(8, f.Length)], Norm = MathF.Sqrt(f.Sum(v => v * v)) };
+            console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { check = section }, BackboneDescriptor.JsonOptions));
+            return 0;
+        }
+        var r = BackboneConformance.Run(d);
+        string Mark(bool ok) => ok ? "[green]ok[/]" : "[red]DIFFERS[/]";
+        console.MarkupLineInterpolated($"[grey]model:[/] {r.ModelPath} (sha256 {r.ModelSha256[..12]}…{(d.Sha256 is null ? ", no pin" : ", matches the pin")})");
+        console.MarkupLine($"layers: {r.LayersFound} ({r.LayerRuleFound})" + (r.LayersDeclared is { } n ? $", descriptor says {n} {Mark(r.LayersAgree)}" : ", descriptor states no count"));
+        if (d.FineTune?.TrainFrom is { } from)
+            console.MarkupLine($"fineTune.trainFrom {Markup.Escape(from)}: " + (r.TrainFromIndex is >= 0 and var i ? $"layer {i} of {r.LayersFound} [green]ok[/]" : "[red]not a layer of the model[/]"));
+        if (r.FeatureDeviation is { } dev)
+            console.MarkupLine($"golden image: max |Δ| {dev:E2}, norm |Δ| {r.NormDeviation:E2} (tolerance {r.Tolerance:E0}, relative) {Mark(r.FeaturesAgree)}");
+        else
+            console.MarkupLine("[grey]golden image: the descriptor has no check section[/]");
+        if (!r.Passed)
+            throw new GraftException($"Backbone '{d.Name}' does not match its descriptor.", "A different export or a damaged file; re-export it, or update the descriptor.");
         return 0;
     }
 }

@@ -5,6 +5,7 @@ using Graft.HeadTrainer.Runs;
 using Microsoft.ML;
 using Microsoft.ML.Transforms.Image;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.HeadTrainer.Deployment;
 
@@ -35,7 +36,7 @@ public static class ClassifierExport
         var run = RunFolder.Load(runDirectory);
         var descriptor = run.Backbone ?? throw new GraftException($"Run '{run.Directory}' has no {RunFolder.BackboneFile}.");
         var head = run.HeadOnnxPath is { } headPath
-            ? ModelProto.Parser.ParseFrom(File.ReadAllBytes(headPath))
+            ? OnnxModelReader.Read(headPath)
             : throw new GraftException($"The {run.Config.Head} head of run '{run.Directory}' has no ONNX form (head.onnx).",
                 "Export supports the linear and mlp heads; train one of those (graft train-head --head linear).");
         var (backbone, mean) = LoadBackbone(descriptor, run);
@@ -63,15 +64,8 @@ public static class ClassifierExport
 
     private static (ModelProto Backbone, float[]? Mean) LoadBackbone(BackboneDescriptor d, RunFolder run)
     {
-        var dir = d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath);
-        var file = ModelFileLocator.Locate(d.Model, dir);
-        var sha = ModelHash.Compute(file);
-        if (!string.Equals(sha, run.Config.FeatureSet.ModelSha256, StringComparison.OrdinalIgnoreCase))
-            throw new GraftException($"The backbone file '{file}' is not the one run '{run.Directory}' was trained on.",
-                "Point the run's backbone.json at the original model file.");
-        var path = d.Input.FixedBatch ? BatchDimension.EnsureBatchedCopy(file, sha) : file;
-        var mean = d.Preprocess.MeanImage is null ? null : MeanImageLoader.Load(d.Preprocess, dir);
-        return (ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)), mean);
+        var file = BackboneModelFile.OpenExpecting(d, run.Config.FeatureSet.ModelSha256, "Point the run's backbone.json at the original model file.");
+        return (file.ReadRunnable(), file.LoadMeanImage());
     }
 
     /// <summary>The pipeline a plain ML.NET application loads with <c>mlContext.Model.Load</c>; the ONNX bytes are

@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
+using Graft.FeatureCache.Onnx;
 using Onnx;
+using static Graft.FeatureCache.Onnx.OnnxProto;
 
 namespace Graft.HeadTrainer.Heads;
 
@@ -42,7 +44,7 @@ public static class HeadOnnx
         var graph = new GraphProto { Name = "graft_head_mlnet" };
         var logits = AddLayers(graph, head);
         graph.Node.Add(Node("Softmax", [logits], ["probabilities"], Int("axis", 1)));
-        graph.Initializer.Add(Int64Tensor("flat_shape", [-1]));
+        graph.Initializer.Add(OnnxProto.Int64Tensor("flat_shape", -1));
         graph.Node.Add(Node("Reshape", ["probabilities", "flat_shape"], [ScoreName]));
         graph.Node.Add(Node("ArgMax", [logits], ["arg_max"], Int("axis", 1), Int("keepdims", 0)));
         graph.Node.Add(Node("Cast", ["arg_max"], [PredictedIndexName], Int("to", (long)TensorProto.Types.DataType.Uint32)));
@@ -62,8 +64,8 @@ public static class HeadOnnx
         for (var i = 0; i < head.Layers.Count; i++)
         {
             var layer = head.Layers[i];
-            graph.Initializer.Add(FloatTensor($"dense{i}_kernel", [layer.Inputs, layer.Outputs], layer.Kernel));
-            graph.Initializer.Add(FloatTensor($"dense{i}_bias", [layer.Outputs], layer.Bias));
+            graph.Initializer.Add(OnnxProto.FloatTensor($"dense{i}_kernel", [layer.Inputs, layer.Outputs], layer.Kernel));
+            graph.Initializer.Add(OnnxProto.FloatTensor($"dense{i}_bias", [layer.Outputs], layer.Bias));
             var y = $"dense{i}";
             graph.Node.Add(Node("Gemm", [x, $"dense{i}_kernel", $"dense{i}_bias"], [y]));
             if (layer.Relu)
@@ -91,47 +93,6 @@ public static class HeadOnnx
         return model;
     }
 
-    private static TensorProto FloatTensor(string name, long[] dims, float[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        // raw_data is little-endian float32, as ONNX specifies; every platform .NET runs this on is little-endian.
-        t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
-        return t;
-    }
-
-    private static TensorProto Int64Tensor(string name, long[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        t.Dims.Add(values.Length);
-        t.Int64Data.AddRange(values);
-        return t;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
-    }
-
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static TensorShapeProto.Types.Dimension Dim(long value) => new() { DimValue = value };
-
-    private static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
-
-    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims);
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
-        };
-    }
+    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes) =>
+        OnnxProto.Node(op, $"{op}_{outputs[0]}", inputs, outputs, attributes);
 }

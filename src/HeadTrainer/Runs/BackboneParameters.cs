@@ -1,6 +1,7 @@
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Store;
 using Onnx;
+using Graft.FeatureCache.Onnx;
 
 namespace Graft.HeadTrainer.Runs;
 
@@ -33,25 +34,19 @@ public static class BackboneParameters
             }
         }
         string? modelFile = null;
-        if (descriptor is not null)
+        if (descriptor is not null && BackboneModelFile.IsPresent(descriptor))
         {
             try
             {
-                var folder = descriptor.DescriptorPath is null ? null : Path.GetDirectoryName(descriptor.DescriptorPath);
-                modelFile = ModelFileLocator.Locate(descriptor.Model, folder);
-                var sha = descriptor.Sha256 ?? ModelHash.Compute(modelFile);
-                if (!string.Equals(sha, spec.ModelSha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    descriptor = null;
-                    modelFile = null;
-                }
+                modelFile = BackboneModelFile.OpenExpecting(descriptor, spec.ModelSha256, "").Path;
             }
             catch (GraftException)
             {
-                // Descriptor known but its model file is not here: keep the descriptor, count nothing.
-                modelFile = null;
+                // Another model under the same name would misdescribe the run.
+                descriptor = null;
             }
         }
+        // A descriptor known but its model file not here: keep the descriptor, count nothing.
         var parameters = modelFile is null ? (long?)null : Count(modelFile);
         var record = new RunBackbone(spec.BackboneName, spec.BackboneId ?? descriptor?.Id, spec.ModelSha256,
             descriptor is null ? null : RunFolder.BackboneFile, parameters);
@@ -61,16 +56,7 @@ public static class BackboneParameters
     /// <summary>Floating-point parameters in the ONNX model at <paramref name="onnxPath"/>.</summary>
     public static long Count(string onnxPath)
     {
-        ModelProto model;
-        try
-        {
-            using var stream = File.OpenRead(onnxPath);
-            model = ModelProto.Parser.ParseFrom(stream);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException e)
-        {
-            throw new GraftException($"'{onnxPath}' is not an ONNX model: {e.Message}");
-        }
+        var model = OnnxModelReader.Read(onnxPath);
         long total = 0;
         foreach (var t in model.Graph.Initializer) total += Elements(t);
         foreach (var node in model.Graph.Node.Where(n => n.OpType == "Constant"))

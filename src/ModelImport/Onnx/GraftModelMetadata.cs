@@ -8,10 +8,10 @@ namespace Graft.ModelImport.Onnx;
 public static class GraftModelMetadata
 {
     /// <summary>JSON array of the Keras layer names in Keras's <c>model.layers</c> order (InputLayer first).</summary>
-    public const string Layers = "graft.layers";
+    public const string Layers = Graft.FeatureCache.Backbones.BackboneLayers.NamesKey;
 
     /// <summary>JSON array, parallel to <see cref="Layers"/>, of the Keras class names ("SeparableConv2D").</summary>
-    public const string LayerTypes = "graft.layer_types";
+    public const string LayerTypes = Graft.FeatureCache.Backbones.BackboneLayers.TypesKey;
 
     /// <summary>The architecture and arguments, e.g. "keras.applications.nasnet.NASNetLarge(include_top=False, pooling='avg')".</summary>
     public const string Architecture = "graft.architecture";

@@ -4,7 +4,7 @@ using Google.Protobuf;
 using Graft.ModelImport.Keras;
 using Graft.ModelImport.Weights;
 using Onnx;
-using static Graft.ModelImport.Onnx.OnnxProto;
+using static Graft.FeatureCache.Onnx.OnnxProto;
 
 namespace Graft.ModelImport.Onnx;
 

@@ -41,6 +41,37 @@ public sealed class BackboneCatalogTests : IDisposable
         Assert.True(checkedModels >= 1, "resnet18 ships in a package and must have been checked");
     }
 
+    [Fact]
+    public void Resnet18_MatchesItsDescriptorsFineTuneAndCheckSections()
+    {
+        var d = BackboneCatalog.Default().Resolve("resnet18");
+
+        var r = BackboneConformance.Run(d);
+
+        Assert.True(r.Passed, $"layers {r.LayersFound} vs {r.LayersDeclared}, trainFrom at {r.TrainFromIndex}, Δ {r.FeatureDeviation} / {r.NormDeviation}");
+        Assert.Equal(74, r.LayersFound);
+        Assert.Equal(50, r.TrainFromIndex);
+        Assert.InRange(r.FeatureDeviation!.Value, 0f, 1e-4f);
+        Assert.InRange(r.NormDeviation!.Value, 0f, 1e-4f);
+    }
+
+    [Fact]
+    public void Check_CatchesAPreprocessingMistakeAndAWrongCount()
+    {
+        var d = BackboneCatalog.Default().Resolve("resnet18");
+
+        // RGB fed to a BGR model: the golden image's features move well beyond the tolerance (4 % measured).
+        var swapped = BackboneConformance.Run(d with { Preprocess = d.Preprocess with { ChannelOrder = ChannelOrder.Rgb } });
+        Assert.False(swapped.FeaturesAgree);
+        Assert.True(swapped.FeatureDeviation > 10 * d.Check!.Tolerance, $"{swapped.FeatureDeviation}");
+
+        var miscounted = BackboneConformance.Run(d with { FineTune = d.FineTune! with { Layers = 75 }, Check = null });
+        Assert.False(miscounted.Passed);
+        var missingCut = BackboneConformance.Run(d with { FineTune = d.FineTune! with { TrainFrom = "Convolution9999" }, Check = null });
+        Assert.Equal(-1, missingCut.TrainFromIndex);
+        Assert.False(missingCut.Passed);
+    }
+
     [Theory]
     [InlineData("nasnet_large_tf2onnx.json", TensorLayout.Nhwc, OutputPooling.InGraph)]
     [InlineData("nasnet_large_timm.json", TensorLayout.Nchw, OutputPooling.GlobalAverage)]

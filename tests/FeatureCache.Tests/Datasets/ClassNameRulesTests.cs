@@ -7,7 +7,7 @@ public sealed class ClassNameRulesTests
     [Fact]
     public void Load_CsvLabelWithQuotedNewline_RefusedNamingTheLine()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("a.png", TestImages.Png(1));
         dir.Write("b.png", TestImages.Png(2));
         dir.WriteText("m.csv", "path,label\na.png,ants\nb.png,\"bees\nwasps\"\n");
@@ -30,7 +30,7 @@ public sealed class ClassNameRulesTests
     [InlineData("sep\u2028")]
     public void Load_ClassFolderWithControlCharacter_RefusedNamingTheFolder(string name)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("ok/a.png", TestImages.Png(1));
         dir.Write($"{name}/b.png", TestImages.Png(2));
 
@@ -47,7 +47,7 @@ public sealed class ClassNameRulesTests
     [InlineData("family 👨‍👩‍👧")] // joiners are format characters, not controls
     public void Load_PrintableUnicodeClassNames_Accepted(string name)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write($"{name}/a.png", TestImages.Png(1));
         dir.Write("other/b.png", TestImages.Png(2));
 

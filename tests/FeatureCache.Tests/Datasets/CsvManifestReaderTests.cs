@@ -5,7 +5,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_QuotedClassNamesAndSplitColumn_ParsesNamesAndSplits()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("img/1.png", TestImages.Png(1));
         var csv = dir.WriteText("manifest.csv",
             "path,label,split\n" +
@@ -29,7 +29,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_NoHeader_FirstRowIsData()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("list.csv", "a.jpg,cat,train\nb.jpg,dog,test\n");
         var ds = DatasetLoader.Load(csv);
         Assert.Equal(["cat", "dog"], ds.ClassNames);
@@ -39,7 +39,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_Utf8BomAndCrlf_HeaderStillDetected()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.Write("excel.csv", [0xEF, 0xBB, 0xBF, .. "Path,Label\r\na.jpg,Käfer\r\n"u8]);
         var item = Assert.Single(DatasetLoader.Load(csv).Items);
         Assert.Equal("a.jpg", item.Id);
@@ -49,7 +49,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_HeaderNamesColumnsInOtherOrder_UsesNames()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("list.csv", "Filename,Split,Class\na.jpg,val,cat\n");
         var item = Assert.Single(DatasetLoader.Load(csv).Items);
         Assert.Equal(("a.jpg", Split.Validation), (item.Id, item.Split));
@@ -58,8 +58,8 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_AbsolutePathOutsideCsvFolder_ReadsThatFile()
     {
-        using var images = new TempDirectory();
-        using var manifests = new TempDirectory();
+        using var images = new TempDir();
+        using var manifests = new TempDir();
         var image = images.Write("x/picture.png", TestImages.Png(9));
         var csv = manifests.WriteText("m.csv", $"image,label,split\n\"{image}\",cat,train\n");
 
@@ -72,7 +72,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_NoSplitColumn_StratifiedSplit()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var rows = Enumerable.Range(0, 20).Select(i => $"img{i:D2}.png,{(i % 2 == 0 ? "even" : "odd")}");
         var csv = dir.WriteText("m.csv", "path,label\n" + string.Join("\n", rows));
 
@@ -86,7 +86,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_UnknownSplitValue_ThrowsNamingLine()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("m.csv", "path,label,split\na.jpg,cat,train\nb.jpg,cat,holdout\n");
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(csv));
         Assert.Contains("'holdout'", e.Message);
@@ -97,7 +97,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_MissingImageFile_ListedAndReadThrowsFileNotFound()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("m.csv", "path,label,split\nmissing.jpg,cat,train\n");
         var item = Assert.Single(DatasetLoader.Load(csv).Items);
         Assert.Throws<FileNotFoundException>(() => item.Read());
@@ -106,7 +106,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_UnclosedQuote_ThrowsGraftExceptionWithLine()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("m.csv", "path,label\na.jpg,cat\nb.jpg,\"dog\n");
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(csv));
         Assert.Contains("line 3", e.Message);
@@ -115,7 +115,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_RowWithoutLabel_ThrowsNamingLine()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("m.csv", "a.jpg,cat\nb.jpg\n");
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(csv));
         Assert.Equal($"Line 2 of '{csv}' has no label.", e.Message);
@@ -124,7 +124,7 @@ public sealed class CsvManifestReaderTests
     [Fact]
     public void Load_SameImageTwice_ThrowsNamingBothLines()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var csv = dir.WriteText("m.csv", "path,label\na.jpg,cat\n./a.jpg,dog\n");
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(csv));
         Assert.Contains("lines 2 and 3", e.Message);

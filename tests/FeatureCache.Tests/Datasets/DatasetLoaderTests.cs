@@ -14,7 +14,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_EmptyFolder_ThrowsListingLayoutsAndFormatFlag()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path));
         foreach (var layout in new[] { "folder per class", "CSV manifest", "IDX", "TFDS" })
             Assert.Contains(layout, e.Message);
@@ -24,7 +24,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_EmptyFolderAsFolderFormat_ThrowsNoImages()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         Directory.CreateDirectory(dir["cats"]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { Format = DatasetFormat.Folder }));
         Assert.Equal($"Dataset '{dir.Path}' holds no images.", e.Message);
@@ -33,7 +33,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_EachLayout_DetectedAutomatically()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("folder/cats/1.jpg", [0]);
         var csv = dir.WriteText("manifest/list.csv", "path,label\n1.jpg,cat\n");
         IdxTestFiles.WriteSet(dir["idx"], "t10k", [1, 2], 2, 2, gzip: true);
@@ -49,7 +49,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_FormatOverride_WinsOverDetection()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir["data"], "train", [0, 1], 2, 2, gzip: false);
         dir.Write("data/sub/cats/1.png", [0]);   // also looks like a folder dataset one level down
         Assert.Equal(DatasetFormat.Idx, DatasetLoader.Load(dir["data"]).Format);
@@ -60,7 +60,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_CsvFormatOnFolder_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("cats/1.jpg", [0]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { Format = DatasetFormat.Csv }));
         Assert.Contains("needs a manifest file", e.Message);
@@ -69,7 +69,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_UnrecognisedFile_ThrowsListingLayouts()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var zip = dir.Write("data.zip", [1, 2, 3]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(zip));
         Assert.Contains("Cannot tell the dataset layout", e.Message);
@@ -81,7 +81,7 @@ public sealed class DatasetLoaderTests
     [InlineData(double.NaN, 0.1, 0.1)]
     public void Load_BadSplitRatios_ThrowsGraftException(double train, double validation, double test)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("cats/1.jpg", [0]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { SplitRatios = new SplitRatios(train, validation, test) }));
         Assert.StartsWith("Bad split ratios", e.Message);
@@ -90,7 +90,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_UndefinedFormatValue_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("cats/1.jpg", [0]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { Format = (DatasetFormat)42 }));
         Assert.Contains("Unknown dataset format", e.Message);
@@ -99,7 +99,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_NoSplitsSelected_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("cats/1.jpg", [0]);
         Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { Splits = [] }));
     }
@@ -107,7 +107,7 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Load_SelectedSplitEmpty_ThrowsNamingSplit()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("train/cats/1.jpg", [0]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { Splits = [Split.Test] }));
         Assert.Contains("in the split(s) test", e.Message);

@@ -5,7 +5,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_SplitFoldersWithValAlias_KeepsFolderSplitsAndUnionOfClasses()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("train/dogs/d1.jpg", TestImages.Jpeg(1));
         dir.Write("train/cats/c1.png", TestImages.Png(2));
         dir.Write("train/cats/c2.PNG", TestImages.Png(3));
@@ -28,7 +28,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_NoSplitFolders_StratifiesEachClassExactly()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         WriteClasses(dir, ("a", 10), ("b", 20), ("c", 1));
 
         var ds = DatasetLoader.Load(dir.Path);
@@ -43,7 +43,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_SameSeedTwice_SameSplit()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         WriteClasses(dir, ("a", 15), ("b", 12));
         var first = DatasetLoader.Load(dir.Path, new DatasetOptions { Seed = 3 });
         var second = DatasetLoader.Load(dir.Path, new DatasetOptions { Seed = 3 });
@@ -53,7 +53,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_DifferentSeed_DifferentSplitSameCounts()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         WriteClasses(dir, ("a", 30), ("b", 30));
         var first = DatasetLoader.Load(dir.Path, new DatasetOptions { Seed = 1 });
         var second = DatasetLoader.Load(dir.Path, new DatasetOptions { Seed = 2 });
@@ -65,7 +65,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_CustomRatios_EveryClassInTrain()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         WriteClasses(dir, ("a", 2), ("b", 3), ("c", 1));
         var ds = DatasetLoader.Load(dir.Path, new DatasetOptions { SplitRatios = SplitRatios.Parse("20,40,40") });
         Assert.All(Enumerable.Range(0, 3), label => Assert.Contains(ds.Items, i => i.Label == label && i.Split == Split.Train));
@@ -75,7 +75,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_HiddenAndNonImageFiles_OnlyImagesListed()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("train/ants/a.jpg", TestImages.Jpeg(1));
         dir.Write("train/ants/B.TIFF", [0]);
         dir.Write("train/ants/nested/deep.tga", [0]);
@@ -96,7 +96,7 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_SplitAndClassFoldersMixed_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("train/cats/1.jpg", [0]);
         dir.Write("dogs/2.jpg", [0]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path));
@@ -106,14 +106,14 @@ public sealed class FolderDatasetReaderTests
     [Fact]
     public void Load_DeletedFileAfterListing_ReadThrowsIOException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var path = dir.Write("cats/1.jpg", [0]);
         var ds = DatasetLoader.Load(dir.Path);
         File.Delete(path);
         Assert.ThrowsAny<IOException>(() => ds.Items[0].Read());
     }
 
-    private static void WriteClasses(TempDirectory dir, params (string Name, int Count)[] classes)
+    private static void WriteClasses(TempDir dir, params (string Name, int Count)[] classes)
     {
         foreach (var (name, count) in classes)
             for (var i = 0; i < count; i++)

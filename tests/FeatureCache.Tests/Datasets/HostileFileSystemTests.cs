@@ -24,7 +24,7 @@ public sealed class HostileFileSystemTests
     }
 
     /// <summary>ants and bees with three photos each.</summary>
-    private static void AntsAndBees(TempDirectory dir)
+    private static void AntsAndBees(TempDir dir)
     {
         for (var i = 0; i < 3; i++)
         {
@@ -36,7 +36,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_OneLinkCycleInAClassFolder_EachRealFileOnceAndTheCycleNotedOnce()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         AntsAndBees(dir);
         File.CreateSymbolicLink(dir["ants/up"], "..");
 
@@ -54,7 +54,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_TwoLinkCycles_FinishesWithEachRealFileOnce()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         AntsAndBees(dir);
         File.CreateSymbolicLink(dir["ants/up"], "..");
         File.CreateSymbolicLink(dir["bees/up"], "..");
@@ -69,7 +69,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_LinkAboveTheDatasetRoot_IsACycleNotAWalkOfTheDisk()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         AntsAndBees(dir);
         File.CreateSymbolicLink(dir["ants/top"], "/");
 
@@ -82,7 +82,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_SplitFolderLinkedToAnother_NoImageInTwoSplits()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("train/ants/a.png", TestImages.Png(1));
         dir.Write("train/bees/b.png", TestImages.Png(2));
         dir.Write("test/ants/c.png", TestImages.Png(3));
@@ -99,7 +99,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_FileLinkedAndHardLinkedIntoOtherClasses_ListedOnceUnderItsRealClass()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("zebras/z.png", TestImages.Png(1));
         dir.Write("ants/a.png", TestImages.Png(2));
         File.CreateSymbolicLink(dir["ants/z-link.png"], "../zebras/z.png"); // walked before zebras, yet zebras keeps it
@@ -116,7 +116,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Read_FifoNamedJpg_NotARegularFileWithoutOpeningIt()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         AntsAndBees(dir);
         MakeFifo(dir["ants/x.jpg"]);
 
@@ -131,7 +131,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Read_LinkToDevZero_NotARegularFile()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         AntsAndBees(dir);
         File.CreateSymbolicLink(dir["bees/zero.jpg"], "/dev/zero");
 
@@ -146,7 +146,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Read_CsvRowNamingDevZero_NotARegularFile()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("a.png", TestImages.Png(1));
         dir.WriteText("m.csv", "path,label\na.png,ants\n/dev/zero,bees\n");
 
@@ -159,7 +159,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_CsvManifestThatIsAFifo_RefusedWithoutOpening()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         MakeFifo(dir["m.csv"]);
 
         var e = Within(() => Assert.Throws<GraftException>(() => DatasetLoader.Load(dir["m.csv"])));
@@ -169,7 +169,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_IdxFilesThatAreFifos_RefusedWithoutOpening()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         MakeFifo(dir["train-images-idx3-ubyte"]);
         MakeFifo(dir["train-labels-idx1-ubyte"]);
 
@@ -180,7 +180,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Read_FileOverTheCap_TooLarge()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         dir.Write("ants/big.png", new byte[3 * 1024 * 1024]);
         dir.Write("ants/ok.png", TestImages.Png(1));
 
@@ -198,7 +198,7 @@ public sealed class HostileFileSystemTests
     [InlineData(0, true)]
     public void ImageFileReader_CapIsInclusive(int size, bool reads)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var path = dir.Write("f.bin", new byte[size]);
         if (reads) Assert.Equal(size, ImageFileReader.ReadBytes(path, 1).Length);
         else Assert.Equal(RejectReason.TooLarge, Assert.Throws<ImageRejectedException>(() => ImageFileReader.ReadBytes(path, 1)).Reason);
@@ -207,7 +207,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void Load_MaxFileMegabytesNotPositive_GraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         AntsAndBees(dir);
         Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path, new DatasetOptions { MaxFileMegabytes = 0 }));
     }
@@ -215,7 +215,7 @@ public sealed class HostileFileSystemTests
     [Fact]
     public void FileNode_TellsKindsAndIdentities()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var file = dir.Write("a.png", TestImages.Png(1));
         File.CreateSymbolicLink(dir["link.png"], "a.png");
         MakeFifo(dir["fifo"]);

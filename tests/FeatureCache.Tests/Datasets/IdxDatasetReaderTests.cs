@@ -10,7 +10,7 @@ public sealed class IdxDatasetReaderTests
     [InlineData(true)]
     public void Load_IdxFolder_CountsLabelsAndRawPixels(bool gzip)
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", TrainLabels, width: 5, height: 4, gzip);
         IdxTestFiles.WriteSet(dir.Path, "t10k", TestLabels, width: 5, height: 4, gzip: !gzip);
 
@@ -32,7 +32,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_PathOfImagesFile_ReadsWholeFolder()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", TrainLabels, 2, 2, gzip: true);
         IdxTestFiles.WriteSet(dir.Path, "t10k", TestLabels, 2, 2, gzip: true);
         var ds = DatasetLoader.Load(dir["t10k-images-idx3-ubyte.gz"]);
@@ -43,7 +43,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_FashionInFolderName_FashionClassNames()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var folder = dir["fashion-mnist"];
         IdxTestFiles.WriteSet(folder, "t10k", TestLabels, 28, 28, gzip: true);
         var ds = DatasetLoader.Load(folder);
@@ -55,7 +55,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_LabelsTxtBesideFiles_OverridesNames()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", [0, 1, 2, 1], 3, 3, gzip: false);
         dir.WriteText("labels.txt", "zero\none\ntwo\n\n");
         var ds = DatasetLoader.Load(dir.Path);
@@ -65,7 +65,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_LabelBeyondNames_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", [0, 3], 3, 3, gzip: false);
         dir.WriteText("labels.txt", "zero\none\n");
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path));
@@ -75,7 +75,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_BadMagic_ThrowsGraftExceptionNamingFile()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", TrainLabels, 2, 2, gzip: false);
         IdxTestFiles.Write(dir["train-images-idx3-ubyte"], 0x00000801, [6], TrainLabels, gzip: false);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path));
@@ -86,7 +86,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_CountMismatch_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", TrainLabels, 2, 2, gzip: false);
         IdxTestFiles.Write(dir["train-labels-idx1-ubyte"], 0x00000801, [2], [1, 2], gzip: false);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path));
@@ -96,7 +96,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_LabelsFileMissing_ThrowsGraftException()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", TrainLabels, 2, 2, gzip: false);
         File.Delete(dir["train-labels-idx1-ubyte"]);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(dir.Path));
@@ -106,7 +106,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Load_SplitsOptionTestOnly_ListsTestOnly()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         IdxTestFiles.WriteSet(dir.Path, "train", TrainLabels, 2, 2, gzip: false);
         IdxTestFiles.WriteSet(dir.Path, "t10k", TestLabels, 2, 2, gzip: false);
         var ds = DatasetLoader.Load(dir.Path, new DatasetOptions { Splits = [Split.Test] });
@@ -117,7 +117,7 @@ public sealed class IdxDatasetReaderTests
     [Fact]
     public void Read_ConcurrentFirstReads_AllItemsCorrect()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var labels = Enumerable.Range(0, 200).Select(i => (byte)(i % 10)).ToArray();
         IdxTestFiles.WriteSet(dir.Path, "train", labels, 7, 6, gzip: true);
         var ds = DatasetLoader.Load(dir.Path);

@@ -28,7 +28,7 @@ public sealed class TfRecordReaderTests
     [Fact]
     public void Scan_WrittenRecords_RoundTripsOffsetsAndData()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         byte[][] records = [[], [42], Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray(), "last"u8.ToArray()];
         var path = dir["r.tfrecord"];
         var offsets = TfRecordTestWriter.WriteFile(path, records);
@@ -48,7 +48,7 @@ public sealed class TfRecordReaderTests
     [Fact]
     public void Scan_CorruptDataByte_FlagsOnlyThatRecord()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var path = dir["r.tfrecord"];
         var offsets = TfRecordTestWriter.WriteFile(path, [[1, 2, 3], [4, 5, 6], [7, 8, 9]]);
         var bytes = File.ReadAllBytes(path);
@@ -66,7 +66,7 @@ public sealed class TfRecordReaderTests
     [Fact]
     public void Scan_TruncatedTail_StopsWithProblem()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var path = dir["r.tfrecord"];
         TfRecordTestWriter.WriteFile(path, [[1, 2, 3], new byte[50]]);
         var bytes = File.ReadAllBytes(path);
@@ -83,7 +83,7 @@ public sealed class TfRecordReaderTests
     [Fact]
     public void Scan_CorruptLengthCrc_StopsWithProblem()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var path = dir["r.tfrecord"];
         var offsets = TfRecordTestWriter.WriteFile(path, [[1], [2], [3]]);
         var bytes = File.ReadAllBytes(path);

@@ -2,7 +2,7 @@ namespace Graft.FeatureCache.Datasets.Tests;
 
 public sealed class TfdsDatasetReaderTests
 {
-    private static TfdsTestFolder Flowers(TempDirectory dir) => new TfdsTestFolder
+    private static TfdsTestFolder Flowers(TempDir dir) => new TfdsTestFolder
     {
         DataDir = dir["tensorflow_datasets"],
         Splits = new Dictionary<string, int[]>
@@ -16,7 +16,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_DataDirNameAndVersionFolders_AllResolveToVersionFolder()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
         Directory.CreateDirectory(Path.Combine(tfds.DataDir, "downloads", "manual"));
 
@@ -31,7 +31,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_FlowersLike_ClassNamesSplitCountsLabelsAndImages()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
 
         var ds = DatasetLoader.Load(tfds.VersionDir);
@@ -52,7 +52,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_NameFolderWithSeveralVersions_PicksHighestSemver()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var dataDir = dir["data"];
         var splits = new Dictionary<string, int[]> { ["train"] = [0, 1] };
         new TfdsTestFolder { DataDir = dataDir, Name = "cassava", Version = "2.9.0", Splits = splits }.Create();
@@ -66,7 +66,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_UnknownSplit_IgnoredAndNamedInSplitSource()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = new TfdsTestFolder
         {
             DataDir = dir.Path,
@@ -83,7 +83,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_NoLabelsFile_NamesFromClassLabelCount()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = new TfdsTestFolder { DataDir = dir.Path, WriteLabelsFile = false, Splits = new Dictionary<string, int[]> { ["test"] = [1] } }.Create();
         Assert.Equal(["0", "1", "2"], DatasetLoader.Load(tfds.VersionDir).ClassNames);
     }
@@ -91,7 +91,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_CorruptDataCrc_ThatItemReadThrowsOthersRead()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
         var (file, record) = tfds.Locate("train", 1);
         var path = Path.Combine(tfds.VersionDir, file);
@@ -113,7 +113,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_TruncatedShard_EarlierRecordsListedWithWarning()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
         var path = Path.Combine(tfds.VersionDir, tfds.ShardName("test", 1));
         File.WriteAllBytes(path, File.ReadAllBytes(path)[..^7]);
@@ -129,7 +129,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_ConcurrentReads_AllImagesCorrect()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
         var ds = DatasetLoader.Load(tfds.VersionDir);
         var expected = ds.Items.Select(i => i.Read().Bytes).ToArray();
@@ -141,7 +141,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_SplitsOptionValidation_ScansValidationOnly()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
         var ds = DatasetLoader.Load(tfds.VersionDir, new DatasetOptions { Splits = [Split.Validation] });
         Assert.Equal(3, ds.Items.Count);
@@ -151,7 +151,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_DataDirWithTwoDatasets_ThrowsListingThem()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var splits = new Dictionary<string, int[]> { ["train"] = [0] };
         new TfdsTestFolder { DataDir = dir.Path, Name = "cassava", Splits = splits }.Create();
         new TfdsTestFolder { DataDir = dir.Path, Name = "oxford_flowers102", Splits = splits }.Create();
@@ -162,7 +162,7 @@ public sealed class TfdsDatasetReaderTests
     [Fact]
     public void Load_OtherLabelFeatureName_ThrowsListingFeatures()
     {
-        using var dir = new TempDirectory();
+        using var dir = new TempDir();
         var tfds = Flowers(dir);
         var e = Assert.Throws<GraftException>(() => DatasetLoader.Load(tfds.VersionDir, new DatasetOptions { TfdsLabelFeature = "species" }));
         Assert.Contains("no int64 feature 'species' (it has: image, label, file_name)", e.Message);

@@ -1,4 +1,4 @@
-using Graft.FineTuner.Bench;
+using Graft.Bench.FineTune;
 
 namespace Graft.FineTuner.Tests.Bench;
 

@@ -2,6 +2,8 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Layers;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.ModelImport;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Conversion;
 
@@ -40,11 +42,11 @@ public sealed class NasNetConversionTests : IClassFixture<NasNetConversionTests.
     /// <summary>NASNetMobile written once per test class.</summary>
     public sealed class MobileModel : IDisposable
     {
-        private readonly TempFolder _folder = new();
+        private readonly TempDir _folder = new();
 
         public MobileModel()
         {
-            Path = _folder.Sub("nasnet_mobile.onnx");
+            Path = _folder.File("nasnet_mobile.onnx");
             KerasImporter.Import(new KerasImportOptions
             {
                 Architecture = KerasArchitecture.NasNetMobile,

@@ -1,5 +1,7 @@
 using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Tests.Fixtures;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Conversion;
 

@@ -5,6 +5,8 @@ using Graft.FineTuner.Tests.Conversion;
 using Graft.FineTuner.Tests.Fixtures;
 using Onnx;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Export;
 
@@ -13,7 +15,7 @@ public sealed class WriteBackTests
     [Fact]
     public void Write_PerturbedResnet18_OnnxRuntimeReproducesTheModule()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var original = BackboneCatalog.Default().Resolve("resnet18");
         using var module = OnnxGraphModule.Create(OnnxModelFile.Load(Resnet18ConversionTests.ModelPath), original.Input.Name, original.Output.Name);
         // Stand-in for training: move every weight and BatchNorm statistic of the last stage.

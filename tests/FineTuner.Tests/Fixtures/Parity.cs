@@ -1,6 +1,8 @@
 using Graft.FineTuner.Conversion;
 using Onnx;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Fixtures;
 

@@ -1,4 +1,6 @@
 using Graft.FineTuner.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Fixtures;
 

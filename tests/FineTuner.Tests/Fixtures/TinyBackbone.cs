@@ -8,6 +8,8 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Heads;
 using Graft.FineTuner.Training;
 using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Fixtures;
 

@@ -38,6 +38,20 @@ public sealed class LayerListTests
     }
 
     [Fact]
+    public void Resnet18_FineTunerAndBackboneLayersCommand_CountTheSameLayers_AsTheDescriptorSays()
+    {
+        var descriptor = FeatureCache.Backbones.BackboneCatalog.Default().Resolve("resnet18");
+        using var module = OnnxGraphModule.Create(OnnxModelFile.Load(Resnet18ConversionTests.ModelPath));
+        var fineTuner = LayerList.For(module);
+        var listing = Graft.ModelImport.Layers.BackboneLayerTable.Read(Resnet18ConversionTests.ModelPath);
+
+        Assert.Equal(descriptor.FineTune!.Layers, fineTuner.Count);
+        Assert.Equal(fineTuner.Layers.Select(l => l.Name), listing.Layers.Select(r => r.Name));
+        Assert.Equal(fineTuner.Layers.Select(l => l.ParameterCount), listing.Layers.Select(r => r.Parameters));
+        Assert.Equal(50, fineTuner.IndexOf(descriptor.FineTune.TrainFrom!));
+    }
+
+    [Fact]
     public void Create_TrainTopAndTrainFrom_AgreeAndCountParameters()
     {
         using var module = OnnxGraphModule.Create(OnnxModelFile.Load(Resnet18ConversionTests.ModelPath));

@@ -11,6 +11,8 @@ using Graft.HeadTrainer.Heads;
 using Graft.HeadTrainer.Runs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Runs;
 
@@ -21,7 +23,7 @@ public sealed class HeadRunTests
     [Fact]
     public void Execute_MlpHeadRun_ContinuesItAndLeavesARunTheHeadTrainerReads()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var (_, run) = TrainHead(folder, new HeadTrainingOptions
         {
             Head = HeadKind.Mlp,
@@ -30,7 +32,7 @@ public sealed class HeadRunTests
         });
         Assert.Equal(4, RunFolder.Load(run).History.Count);
 
-        var options = TinyRun.Options(trainTop: 4, epochs: 2) with { BoundaryCacheDirectory = folder.Sub("boundary") };
+        var options = TinyRun.Options(trainTop: 4, epochs: 2) with { BoundaryCacheDirectory = folder.File("boundary") };
         var (result, fineTuned) = FineTuneRun.Execute(run, options);
 
         Assert.Equal(5, result.FirstFineTuneEpoch);
@@ -53,10 +55,10 @@ public sealed class HeadRunTests
         // predict and export read it like any run.
         using (var classifier = ImageClassifier.Open(fineTuned.Directory, new BackboneRunOptions { Device = ExecutionDevice.Cpu }))
         {
-            var predictions = classifier.Predict(Directory.GetFiles(Path.Combine(folder.Sub("data"), "test", "red")), topK: 2);
+            var predictions = classifier.Predict(Directory.GetFiles(Path.Combine(folder.File("data"), "test", "red")), topK: 2);
             Assert.Equal(4, predictions.Count);
         }
-        var exported = ClassifierExport.Export(fineTuned.Directory, Graft.HeadTrainer.Deployment.ExportFormat.Onnx, folder.Sub("classifier.onnx"));
+        var exported = ClassifierExport.Export(fineTuned.Directory, Graft.HeadTrainer.Deployment.ExportFormat.Onnx, folder.File("classifier.onnx"));
         Assert.True(File.Exists(exported));
 
         // Running the same command again finds the run finished instead of appending rows twice.
@@ -72,7 +74,7 @@ public sealed class HeadRunTests
     [Fact]
     public void Execute_HoldOutRun_FineTunedFeatureSetKeepsTheCachesSplits()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var (store, run) = TrainHead(folder, new HeadTrainingOptions
         {
             Head = HeadKind.Linear,
@@ -82,7 +84,7 @@ public sealed class HeadRunTests
         });
         Assert.Equal(4, HeadRun.Load(run).Items.Count(i => i.Split == Split.Validation)); // the hold-out: 2 of 8 per class
 
-        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.Sub("boundary") };
+        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.File("boundary") };
         var (_, fineTuned) = FineTuneRun.Execute(run, options);
 
         // The new feature set mirrors the cache's: 16 train, 8 validation, 8 test — not the fine-tuner's relabelled rows.
@@ -98,13 +100,13 @@ public sealed class HeadRunTests
     [Fact]
     public void Execute_CacheMovedAndGivenWithCache_IsUsedAfterTrainingTooAndFeaturesComeFromTheBoundary()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var (store, run) = TrainHead(folder, new HeadTrainingOptions { Head = HeadKind.Linear, Seed = 3 });
-        var moved = folder.Sub("moved-cache");
+        var moved = folder.File("moved-cache");
         Directory.Move(store.Root, moved);
 
         var messages = new List<string>();
-        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.Sub("boundary") };
+        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.File("boundary") };
         var (_, fineTuned) = FineTuneRun.Execute(run, options, new HeadRunSources { Cache = moved }, evaluate: true,
             new SyncProgress(p => { if (p.Message is { } m) messages.Add(m); }));
 
@@ -121,9 +123,9 @@ public sealed class HeadRunTests
     [Fact]
     public void Load_ImageChangedSinceFeatures_IsRefusedOnRead()
     {
-        using var folder = new TempFolder();
-        WriteImages(folder.Sub("data"), perClass: 2);
-        var dataset = DatasetLoader.Load(folder.Sub("data"));
+        using var folder = new TempDir();
+        WriteImages(folder.File("data"), perClass: 2);
+        var dataset = DatasetLoader.Load(folder.File("data"));
         var entries = dataset.Items.Select(i => new ManifestEntry(i.Id, i.Split.ToName(), i.Label, ContentHash.Of(i.Read()).ToString())).ToList();
         var manifest = new DatasetManifest
         {
@@ -137,17 +139,17 @@ public sealed class HeadRunTests
     }
 
     /// <summary>Images in FOLDER/data, the tiny backbone's features in FOLDER/cache, a head trained on them in FOLDER/run.</summary>
-    private static (FeatureStore Store, string Run) TrainHead(TempFolder folder, HeadTrainingOptions options)
+    private static (FeatureStore Store, string Run) TrainHead(TempDir folder, HeadTrainingOptions options)
     {
-        var descriptor = TinyBackbone.Write(folder.Sub("models"));
-        WriteImages(folder.Sub("data"));
-        var store = FeatureStore.OpenOrCreate(folder.Sub("cache"));
-        FeaturePrecomputer.Run(DatasetLoader.Load(folder.Sub("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
-        var run = folder.Sub("run");
+        var descriptor = TinyBackbone.Write(folder.File("models"));
+        WriteImages(folder.File("data"));
+        var store = FeatureStore.OpenOrCreate(folder.File("cache"));
+        FeaturePrecomputer.Run(DatasetLoader.Load(folder.File("data")), descriptor, store, new PrecomputeOptions { Device = ExecutionDevice.Cpu, FlushToDisk = false });
+        var run = folder.File("run");
         // An absolute model path: the head trainer copies the descriptor into the run as backbone.json.
         HeadTraining.Train(store, null, options with
         {
-            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.Sub("models"), "tiny.onnx") } },
+            Backbone = descriptor with { Model = new ModelFileSource { Path = Path.Combine(folder.File("models"), "tiny.onnx") } },
         }, run);
         return (store, run);
     }

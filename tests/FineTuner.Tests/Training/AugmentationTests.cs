@@ -1,6 +1,9 @@
 using Graft.FeatureCache.Datasets;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.FineTuner.Tests.Training;
 

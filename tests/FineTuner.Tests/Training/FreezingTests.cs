@@ -2,6 +2,8 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Layers;
 using Graft.FineTuner.Tests.Fixtures;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Training;
 

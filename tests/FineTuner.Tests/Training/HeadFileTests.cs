@@ -2,6 +2,8 @@ using Graft.FineTuner.Heads;
 using Graft.FineTuner.Tests.Fixtures;
 using Onnx;
 using TorchSharp;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Training;
 
@@ -10,15 +12,15 @@ public sealed class HeadFileTests
     [Fact]
     public void WriteThenRead_HeadOnnx_RoundTripsAndMatchesTheModule()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var rng = new Random(2);
         var head = TinyBackbone.Head() with
         {
-            Normalization = new FeatureNormalization(
+            Normalization = new FeatureAffine(
                 Enumerable.Range(0, TinyBackbone.Features).Select(_ => (float)rng.NextDouble()).ToArray(),
                 Enumerable.Range(0, TinyBackbone.Features).Select(_ => 0.5f + (float)rng.NextDouble()).ToArray()),
         };
-        var path = folder.Sub("head.onnx");
+        var path = folder.File("head.onnx");
         HeadOnnxFile.Write(head, path);
         var read = HeadOnnxFile.Read(path, dropoutBeforeLast: 0.5f);
         Assert.Equal(head.ClassNames, read.ClassNames);
@@ -40,7 +42,7 @@ public sealed class HeadFileTests
     [Fact]
     public void SaveThenLoad_DenseHead_KeepsEveryValue()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempDir();
         var head = TinyBackbone.Head();
         head.Save(folder.Path);
         var loaded = DenseHead.Load(folder.Path);

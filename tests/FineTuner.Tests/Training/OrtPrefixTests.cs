@@ -3,6 +3,7 @@ using Graft.FineTuner.Tests.Conversion;
 using Graft.FineTuner.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
 
 namespace Graft.FineTuner.Tests.Training;
 

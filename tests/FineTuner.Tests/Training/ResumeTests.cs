@@ -3,6 +3,8 @@ using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using Onnx;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Training;
 

@@ -1,4 +1,5 @@
 using Graft.FineTuner.Training;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Tests.Training;
 

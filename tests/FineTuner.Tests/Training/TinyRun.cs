@@ -2,17 +2,20 @@ using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
 using Graft.HeadTrainer.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.FineTuner.Tests.Training;
 
 /// <summary>A fine-tuning run of the tiny backbone in a temp folder.</summary>
 internal sealed class TinyRun : IDisposable
 {
-    private readonly TempFolder _folder = new();
+    private readonly TempDir _folder = new();
 
     public TinyRun()
     {
-        Backbone = TinyBackbone.Write(_folder.Sub("models"));
+        Backbone = TinyBackbone.Write(_folder.File("models"));
         Items = TinyBackbone.Items();
     }
 
@@ -39,18 +42,18 @@ internal sealed class TinyRun : IDisposable
     public FineTuneResult Run(FineTuneOptions options, string output = "out", CancellationToken cancel = default,
         IProgress<FineTuneProgress>? progress = null, IReadOnlyList<EpochRecord>? prior = null)
     {
-        options = options with { BoundaryCacheDirectory = options.BoundaryCacheDirectory ?? _folder.Sub("boundary") };
+        options = options with { BoundaryCacheDirectory = options.BoundaryCacheDirectory ?? _folder.File("boundary") };
         return FineTuneTrainer.Run(new FineTuneInputs
         {
             Backbone = Backbone,
             Head = TinyBackbone.Head(),
             Items = Items,
             PriorHistory = prior ?? [],
-            OutputDirectory = _folder.Sub(output),
+            OutputDirectory = _folder.File(output),
         }, options, progress, cancel);
     }
 
-    public string Output(string output = "out") => _folder.Sub(output);
+    public string Output(string output = "out") => _folder.File(output);
 
     public void Dispose() => _folder.Dispose();
 }

@@ -1,5 +1,8 @@
 using Graft.FineTuner.Tests.Fixtures;
 using Graft.FineTuner.Training;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.FineTuner.Tests.Training;
 

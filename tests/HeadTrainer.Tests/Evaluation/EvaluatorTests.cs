@@ -26,7 +26,7 @@ public sealed class EvaluatorTests : IDisposable
         var validation = WithIds(Synthetic.Rows(_centres, 5, 2), "val", "v");
         var testRows = WithIds(Synthetic.Rows(_centres, 10, 3), "test", "x");
         for (var i = 0; i < 3; i++) testRows.Labels[i] = (testRows.Labels[i] + 1) % 3;
-        var root = _dir.Sub("images");
+        var root = _dir.File("images");
         if (images)
             foreach (var rows in new[] { train, validation, testRows })
                 for (var i = 0; i < rows.Count; i++)
@@ -36,9 +36,9 @@ public sealed class EvaluatorTests : IDisposable
                     using var image = new Image<Rgb24>(8, 8, new Rgb24((byte)(40 * i % 255), 100, 150));
                     image.SaveAsPng(file);
                 }
-        CacheBuilder.Write(_dir.Sub("cache"), CacheBuilder.Names(3), train, validation, test ? testRows : null, datasetRoot: root);
-        HeadTraining.Train(FeatureStore.Open(_dir.Sub("cache")), null, new HeadTrainingOptions { Linear = new LinearOptions { L2 = 0.1 } }, _dir.Sub("run"));
-        return _dir.Sub("run");
+        CacheBuilder.Write(_dir.File("cache"), CacheBuilder.Names(3), train, validation, test ? testRows : null, datasetRoot: root);
+        HeadTraining.Train(FeatureStore.Open(_dir.File("cache")), null, new HeadTrainingOptions { Linear = new LinearOptions { L2 = 0.1 } }, _dir.File("run"));
+        return _dir.File("run");
     }
 
     /// <summary>Ids shaped like a folder dataset's: SPLIT/CLASS/NAME.png (the label of each row decides the folder).</summary>
@@ -122,9 +122,9 @@ public sealed class EvaluatorTests : IDisposable
     public void Evaluate_CacheFromAnotherBackbone_ThrowsNamingBoth()
     {
         var run = TrainRun();
-        CacheBuilder.Write(_dir.Sub("other"), CacheBuilder.Names(3), Synthetic.Rows(_centres, 5, 1, prefix: "t"), test: Synthetic.Rows(_centres, 5, 2, prefix: "x"), model: 'b');
+        CacheBuilder.Write(_dir.File("other"), CacheBuilder.Names(3), Synthetic.Rows(_centres, 5, 1, prefix: "t"), test: Synthetic.Rows(_centres, 5, 2, prefix: "x"), model: 'b');
 
-        var e = Assert.Throws<GraftException>(() => Evaluator.Evaluate(run, Split.Test, _dir.Sub("other")));
+        var e = Assert.Throws<GraftException>(() => Evaluator.Evaluate(run, Split.Test, _dir.File("other")));
 
         Assert.Contains("different backbone", e.Message);
         Assert.Contains("aaaaaaaaaaaa", e.Message);
@@ -136,9 +136,9 @@ public sealed class EvaluatorTests : IDisposable
     public void Evaluate_CacheOfSameBackboneOtherClasses_Throws()
     {
         var run = TrainRun();
-        CacheBuilder.Write(_dir.Sub("other"), ["x", "y", "z"], Synthetic.Rows(_centres, 5, 1, prefix: "t"), test: Synthetic.Rows(_centres, 5, 2, prefix: "x"));
+        CacheBuilder.Write(_dir.File("other"), ["x", "y", "z"], Synthetic.Rows(_centres, 5, 1, prefix: "t"), test: Synthetic.Rows(_centres, 5, 2, prefix: "x"));
 
-        var e = Assert.Throws<GraftException>(() => Evaluator.Evaluate(run, Split.Test, _dir.Sub("other")));
+        var e = Assert.Throws<GraftException>(() => Evaluator.Evaluate(run, Split.Test, _dir.File("other")));
 
         Assert.Contains("classes", e.Message);
     }

@@ -20,10 +20,10 @@ public sealed class RunFolderTests : IDisposable
 
     private FeatureStore Cache(string? modelSha256 = null, bool validation = true)
     {
-        CacheBuilder.Write(_dir.Sub("cache"), CacheBuilder.Names(3), Synthetic.Rows(_centres, 20, 1, prefix: "t"),
+        CacheBuilder.Write(_dir.File("cache"), CacheBuilder.Names(3), Synthetic.Rows(_centres, 20, 1, prefix: "t"),
             validation ? Synthetic.Rows(_centres, 5, 2, prefix: "v") : null, Synthetic.Rows(_centres, 10, 3, prefix: "x"),
             modelSha256: modelSha256);
-        return FeatureStore.Open(_dir.Sub("cache"));
+        return FeatureStore.Open(_dir.File("cache"));
     }
 
     private static HeadTrainingOptions Mlp => new() { Head = HeadKind.Mlp, Seed = 3, Mlp = new MlpOptions { Hidden = 16, MaxEpochs = 6 } };
@@ -31,9 +31,9 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void Train_ThenLoad_RoundTripsConfigHistoryAndSummary()
     {
-        var result = HeadTraining.Train(Cache(), null, Mlp, _dir.Sub("run"));
+        var result = HeadTraining.Train(Cache(), null, Mlp, _dir.File("run"));
 
-        var run = RunFolder.Load(_dir.Sub("run"));
+        var run = RunFolder.Load(_dir.File("run"));
 
         Assert.Equal(RunConfig.FormatName, run.Config.Format);
         Assert.Equal("mlp", run.Config.Head);
@@ -60,11 +60,11 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void LoadModel_PredictsLikeTheTrainedHead()
     {
-        var result = HeadTraining.Train(Cache(), null, Mlp, _dir.Sub("run"));
+        var result = HeadTraining.Train(Cache(), null, Mlp, _dir.File("run"));
         var rows = Synthetic.Rows(_centres, 4, 9, prefix: "q");
         var view = new FeatureDataView(rows, 3);
 
-        var model = RunFolder.Load(_dir.Sub("run")).LoadModel(new MLContext(1));
+        var model = RunFolder.Load(_dir.File("run")).LoadModel(new MLContext(1));
 
         Assert.Equal(ScoreReader.Read(result.Head.Model.Transform(view), 3), ScoreReader.Read(model.Transform(view), 3));
     }
@@ -72,9 +72,9 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void Train_NoValidationSplit_ConfigRecordsTheHoldOut()
     {
-        HeadTraining.Train(Cache(validation: false), null, Mlp with { ValidationFraction = 0.2 }, _dir.Sub("run"));
+        HeadTraining.Train(Cache(validation: false), null, Mlp with { ValidationFraction = 0.2 }, _dir.File("run"));
 
-        var source = RunFolder.Load(_dir.Sub("run")).Config.Splits.ValidationSource;
+        var source = RunFolder.Load(_dir.File("run")).Config.Splits.ValidationSource;
 
         Assert.Equal(ValidationSource.HoldOut, source.Kind);
         Assert.Equal(0.2, source.Fraction);
@@ -86,7 +86,7 @@ public sealed class RunFolderTests : IDisposable
     public void Train_BackboneGiven_CopiesDescriptorAndCountsOnnxParameters()
     {
         // A "backbone" ONNX file: any graph whose initializers we know (a 8→5→3 MLP: 8·5 + 5 + 5·3 + 3 = 63 floats).
-        var onnx = _dir.Sub("tiny.onnx");
+        var onnx = _dir.File("tiny.onnx");
         var random = new Random(1);
         float[] R(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray();
         HeadOnnx.Write(new HeadWeights([new DenseLayer(8, 5, R(40), R(5), true), new DenseLayer(5, 3, R(15), R(3), false)]), onnx);
@@ -101,8 +101,8 @@ public sealed class RunFolderTests : IDisposable
             Output = new BackboneOutput { Name = "Score", Dimension = 8 },
         };
 
-        var result = HeadTraining.Train(Cache(sha), null, Mlp with { Backbone = descriptor }, _dir.Sub("run"));
-        var run = RunFolder.Load(_dir.Sub("run"));
+        var result = HeadTraining.Train(Cache(sha), null, Mlp with { Backbone = descriptor }, _dir.File("run"));
+        var run = RunFolder.Load(_dir.File("run"));
 
         Assert.Equal(63, result.Config.Backbone.Parameters);
         Assert.Equal(RunFolder.BackboneFile, run.Config.Backbone.DescriptorFile);
@@ -114,7 +114,7 @@ public sealed class RunFolderTests : IDisposable
     [Fact]
     public void Train_BackboneDescriptorOfAnotherModel_IsNotRecorded()
     {
-        var onnx = _dir.Sub("other.onnx");
+        var onnx = _dir.File("other.onnx");
         HeadOnnx.Write(new HeadWeights([new DenseLayer(2, 2, [1, 0, 0, 1], [0, 0], false)]), onnx);
         var descriptor = new BackboneDescriptor
         {
@@ -125,39 +125,39 @@ public sealed class RunFolderTests : IDisposable
             Output = new BackboneOutput { Name = "Score", Dimension = 8 },
         };
 
-        var result = HeadTraining.Train(Cache(), null, Mlp with { Backbone = descriptor }, _dir.Sub("run"));
+        var result = HeadTraining.Train(Cache(), null, Mlp with { Backbone = descriptor }, _dir.File("run"));
 
         Assert.Null(result.Config.Backbone.DescriptorFile);
         Assert.Null(result.Config.Backbone.Parameters);
-        Assert.False(File.Exists(Path.Combine(_dir.Sub("run"), RunFolder.BackboneFile)));
+        Assert.False(File.Exists(Path.Combine(_dir.File("run"), RunFolder.BackboneFile)));
     }
 
     [Fact]
     public void Train_RunFolderNotEmpty_RefusesUnlessOverwrite()
     {
         var store = Cache();
-        HeadTraining.Train(store, null, Mlp, _dir.Sub("run"));
-        var fineTune = Path.Combine(_dir.Sub("run"), RunFolder.FineTuneFolder);
+        HeadTraining.Train(store, null, Mlp, _dir.File("run"));
+        var fineTune = Path.Combine(_dir.File("run"), RunFolder.FineTuneFolder);
         Directory.CreateDirectory(fineTune);
         File.WriteAllText(Path.Combine(fineTune, "config.json"), "{}"); // a fine-tuning of the head being replaced
-        File.WriteAllText(Path.Combine(_dir.Sub("run"), "notes.txt"), "the user's");
+        File.WriteAllText(Path.Combine(_dir.File("run"), "notes.txt"), "the user's");
 
-        var e = Assert.Throws<GraftException>(() => HeadTraining.Train(store, null, Mlp, _dir.Sub("run")));
-        var again = HeadTraining.Train(store, null, Mlp with { Overwrite = true, Head = HeadKind.Linear }, _dir.Sub("run"));
+        var e = Assert.Throws<GraftException>(() => HeadTraining.Train(store, null, Mlp, _dir.File("run")));
+        var again = HeadTraining.Train(store, null, Mlp with { Overwrite = true, Head = HeadKind.Linear }, _dir.File("run"));
 
         Assert.Contains("not empty", e.Message);
-        Assert.Equal("linear", RunFolder.Load(_dir.Sub("run")).Config.Head);
+        Assert.Equal("linear", RunFolder.Load(_dir.File("run")).Config.Head);
         Assert.False(File.Exists(Path.Combine(again.RunDirectory, "metrics.json")));
         Assert.False(Directory.Exists(fineTune));
-        Assert.True(File.Exists(Path.Combine(_dir.Sub("run"), "notes.txt"))); // only what Graft wrote goes
+        Assert.True(File.Exists(Path.Combine(_dir.File("run"), "notes.txt"))); // only what Graft wrote goes
     }
 
     [Fact]
     public void Load_FolderWithoutConfig_Throws()
     {
-        Directory.CreateDirectory(_dir.Sub("empty"));
+        Directory.CreateDirectory(_dir.File("empty"));
 
-        var e = Assert.Throws<GraftException>(() => RunFolder.Load(_dir.Sub("empty")));
+        var e = Assert.Throws<GraftException>(() => RunFolder.Load(_dir.File("empty")));
 
         Assert.Contains("no finished run", e.Message);
     }
@@ -170,7 +170,7 @@ public sealed class RunFolderTests : IDisposable
             new() { Epoch = 1, Loss = 0.5, Accuracy = 0.75, ValLoss = 0.625, ValAccuracy = 0.8, Seconds = 0.1, L2 = 1e-2 },
             new() { Epoch = 2, Loss = 1.0 / 3, Accuracy = 1, ValLoss = double.NaN, ValAccuracy = 0.9, Seconds = 0.2, L2 = 10 },
         ];
-        var path = _dir.Sub("h.csv");
+        var path = _dir.File("h.csv");
 
         HistoryCsv.Write(path, history);
 

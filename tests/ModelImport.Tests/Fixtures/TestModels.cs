@@ -50,5 +50,4 @@ public static class TestModels
     }
 
     /// <summary>A fresh temporary folder, deleted by the caller.</summary>
-    public static string TempDir() => Directory.CreateTempSubdirectory("graft-import-").FullName;
 }

@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion.Ops;
 

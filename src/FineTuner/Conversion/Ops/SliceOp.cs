@@ -1,4 +1,6 @@
 using static TorchSharp.torch;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion.Ops;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Graft.Cli.Rendering;
-using Graft.FineTuner.Bench;
+using Graft.Bench.FineTune;
 using Graft.FineTuner.Runs;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -7,7 +7,7 @@ namespace Graft.Cli.Commands.FineTune;
 public sealed class BenchFineTuneSettings : BackboneSettings
 {
     [CommandOption("--train-from <LAYER>")]
-    [Description("First trainable layer. Default: ResNet18-CNTK's last stage, Convolution359.")]
+    [Description("First trainable layer. Default: the descriptor's fineTune cut, for ResNet18 its last stage.")]
     public string? TrainFrom { get; init; }
 
     [CommandOption("--train-top <N>")]
@@ -41,7 +41,7 @@ public sealed class BenchFineTuneSettings : BackboneSettings
     public string Device { get; init; } = "auto";
 
     [CommandOption("--pytorch <FILE.json>")]
-    [Description("The JSON line src/FineTuner/Bench/finetune_pytorch.py printed, shown beside TorchSharp's figures.")]
+    [Description("The JSON line bench/finetune_pytorch.py printed, shown beside TorchSharp's figures.")]
     public string? PyTorch { get; init; }
 
     [CommandOption("--json")]

@@ -5,6 +5,8 @@ using Graft.FineTuner.Runs;
 using Graft.FineTuner.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.Cli.Commands.FineTune;
 

@@ -1,5 +1,7 @@
 using Graft.FineTuner.Training;
 using Spectre.Console;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.Cli.Commands.FineTune;
 

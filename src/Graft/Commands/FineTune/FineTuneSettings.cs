@@ -2,6 +2,9 @@ using System.ComponentModel;
 using Graft.FineTuner.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using Graft.FineTuner.Training.Boundary;
+using Graft.FineTuner.Training.Optimization;
+using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.Cli.Commands.FineTune;
 
@@ -141,7 +144,14 @@ public sealed class FineTuneSettings : GraftSettings
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Run)) return ValidationResult.Error("--run RUNDIR is required (the head-training run to continue).");
-        if (TrainTop is null == string.IsNullOrWhiteSpace(TrainFrom)) return ValidationResult.Error("Give exactly one of --train-top N and --train-from LAYER.");
+        try
+        {
+            ToOptions().Validate(); // the library owns the rules and their wording; the CLI only reports them early
+        }
+        catch (GraftException e)
+        {
+            return ValidationResult.Error(e.Message);
+        }
         return ValidationResult.Success();
     }
 

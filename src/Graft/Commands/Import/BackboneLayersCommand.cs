@@ -32,7 +32,7 @@ public sealed class BackboneLayersCommand(IAnsiConsole console) : Command<Backbo
         else
         {
             var d = BackboneCatalog.Default().Resolve(settings.Name);
-            path = ModelFileLocator.Locate(d.Model, d.DescriptorPath is null ? null : Path.GetDirectoryName(d.DescriptorPath));
+            path = BackboneModelFile.Open(d).Path;
             imageSize = d.Preprocess.Width;
         }
         var list = BackboneLayerTable.Read(path, imageSize);

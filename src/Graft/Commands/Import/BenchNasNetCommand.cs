@@ -5,7 +5,7 @@ using Graft.Bench;
 using Graft.Cli.Rendering;
 using Graft.FeatureCache.Backbones;
 using Graft.ModelImport;
-using Graft.ModelImport.Benchmarks;
+using Graft.Bench.NasNet;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using Onnx;
+
+namespace Graft.FeatureCache.Backbones;
+
+/// <summary>One layer of a backbone: position, name, type, the graph nodes that implement it and the float
+/// initializers it owns.</summary>
+/// <param name="Index">0-based; layer 0 is the bottom (input side); <c>--train-top N</c> trains the last N.</param>
+/// <param name="Name">Keras layer name, or the ONNX node name when the model carries no layer list.</param>
+/// <param name="Type">Keras class name ("SeparableConv2D") from the model's layer types, else the ONNX op type.</param>
+/// <param name="Nodes">Indices into the node list the table was built over; empty for layers without computation
+/// (Keras's InputLayer).</param>
+/// <param name="Initializers">Float initializers the layer owns: each belongs to the layer of the first node that
+/// consumes it.</param>
+/// <param name="Output">The tensor the layer outputs (its main node's first output), or null.</param>
+public sealed record BackboneLayerEntry(int Index, string Name, string Type, IReadOnlyList<int> Nodes, IReadOnlyList<string> Initializers, string? Output);
+
+/// <summary>
+/// The one rule for what a backbone's layers are — what <c>--train-top N</c> counts and what <c>graft backbone
+/// layers</c> shows. When the ONNX model carries metadata <c>graft.layers</c> (a JSON array of Keras layer names in
+/// <c>model.layers</c> order, written by the NASNet importer: 1039 for NASNetLarge), those are the layers: a node
+/// belongs to the layer whose name equals the node name or is its longest "name/" prefix, and nodes no layer claims
+/// (the appended global pooling) join the layer of the nearest earlier claimed node. Without the metadata every ONNX
+/// node is one layer, in graph order.
+/// </summary>
+public sealed class BackboneLayers
+{
+    /// <summary>Metadata key of the Keras layer list (JSON array of names).</summary>
+    public const string NamesKey = "graft.layers";
+
+    /// <summary>Metadata key of the Keras layer class names, parallel to <see cref="NamesKey"/>.</summary>
+    public const string TypesKey = "graft.layer_types";
+
+    private readonly Dictionary<string, int> _byName;
+
+    private BackboneLayers(IReadOnlyList<BackboneLayerEntry> layers, bool fromMetadata, IReadOnlyList<string> unclaimed)
+    {
+        Layers = layers;
+        FromMetadata = fromMetadata;
+        UnclaimedNodes = unclaimed;
+        _byName = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var l in layers) _byName.TryAdd(l.Name, l.Index);
+    }
+
+    public IReadOnlyList<BackboneLayerEntry> Layers { get; }
+
+    public int Count => Layers.Count;
+
+    /// <summary>True when the layers came from the model's <c>graft.layers</c> metadata.</summary>
+    public bool FromMetadata { get; }
+
+    /// <summary>Names of the nodes no listed layer claims (each joined the layer before it).</summary>
+    public IReadOnlyList<string> UnclaimedNodes { get; }
+
+    /// <summary>Index of the layer named <paramref name="name"/>, or −1.</summary>
+    public int IndexOf(string name) => _byName.TryGetValue(name, out var i) ? i : -1;
+
+    /// <summary>The layers of <paramref name="model"/>, over <paramref name="nodes"/> (default: the graph's nodes in
+    /// file order; the fine-tuner passes its topological order so node indices match its own).</summary>
+    public static BackboneLayers Of(ModelProto model, IReadOnlyList<NodeProto>? nodes = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        nodes ??= model.Graph.Node;
+        var metadata = model.MetadataProps.FirstOrDefault(p => p.Key == NamesKey)?.Value;
+        var nodeLayer = new int[nodes.Count];
+        var unclaimed = new List<string>();
+        string[] names;
+        string[]? types = null;
+        if (metadata is not null)
+        {
+            names = ParseNames(metadata);
+            var typesJson = model.MetadataProps.FirstOrDefault(p => p.Key == TypesKey)?.Value;
+            if (typesJson is not null) types = JsonSerializer.Deserialize<string[]>(typesJson);
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < names.Length; i++)
+                if (!index.TryAdd(names[i], i))
+                    throw new GraftException($"The model's layer list names '{names[i]}' twice.", "Re-run the importer that wrote the model.");
+            var previous = 0;
+            for (var n = 0; n < nodes.Count; n++)
+            {
+                var layer = Claim(nodes[n].Name, index);
+                if (layer < 0)
+                {
+                    unclaimed.Add(nodes[n].Name);
+                    layer = previous;
+                }
+                nodeLayer[n] = previous = layer;
+            }
+        }
+        else
+        {
+            names = Deduplicate(nodes.Select((n, i) => string.IsNullOrEmpty(n.Name) ? $"{n.OpType}_{i}" : n.Name).ToArray());
+            for (var n = 0; n < nodes.Count; n++) nodeLayer[n] = n;
+        }
+
+        var floats = model.Graph.Initializer.Where(IsFloat).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var owned = new List<string>[names.Length];
+        var layerNodes = new List<int>[names.Length];
+        for (var i = 0; i < names.Length; i++) (owned[i], layerNodes[i]) = ([], []);
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        for (var n = 0; n < nodes.Count; n++)
+        {
+            layerNodes[nodeLayer[n]].Add(n);
+            foreach (var input in nodes[n].Input)
+                if (floats.Contains(input) && claimed.Add(input)) owned[nodeLayer[n]].Add(input);
+        }
+        var inputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var layers = new BackboneLayerEntry[names.Length];
+        for (var i = 0; i < names.Length; i++)
+        {
+            var main = layerNodes[i].Select(n => nodes[n]).FirstOrDefault(n => n.Name == names[i])
+                ?? (layerNodes[i].Count > 0 ? nodes[layerNodes[i][0]] : null);
+            var type = types is not null && i < types.Length ? types[i]
+                : main?.OpType ?? (inputs.Contains(names[i]) ? "Input" : "?");
+            var output = main is { Output.Count: > 0 } ? main.Output[0] : inputs.Contains(names[i]) ? names[i] : null;
+            layers[i] = new BackboneLayerEntry(i, names[i], type, layerNodes[i], owned[i], output);
+        }
+        return new BackboneLayers(layers, metadata is not null, unclaimed);
+    }
+
+    /// <summary>Values in a tensor's shape (1 for a scalar).</summary>
+    public static long Elements(TensorProto t) => t.Dims.Aggregate(1L, (a, d) => a * d);
+
+    private static bool IsFloat(TensorProto t) => (TensorProto.Types.DataType)t.DataType is TensorProto.Types.DataType.Float
+        or TensorProto.Types.DataType.Double or TensorProto.Types.DataType.Float16 or TensorProto.Types.DataType.Bfloat16;
+
+    /// <summary>The layer claiming a node: exact name, else the longest "layer/" prefix of the node name.</summary>
+    private static int Claim(string nodeName, Dictionary<string, int> index)
+    {
+        var name = nodeName;
+        while (true)
+        {
+            if (index.TryGetValue(name, out var i)) return i;
+            var slash = name.LastIndexOf('/');
+            if (slash <= 0) return -1;
+            name = name[..slash];
+        }
+    }
+
+    private static string[] ParseNames(string json)
+    {
+        try
+        {
+            var names = JsonSerializer.Deserialize<string[]>(json);
+            if (names is null || names.Length == 0 || names.Any(string.IsNullOrEmpty))
+                throw new GraftException("The model's graft.layers metadata is empty or names an empty layer.");
+            return names;
+        }
+        catch (JsonException e)
+        {
+            throw new GraftException($"The model's graft.layers metadata is not a JSON array of names: {e.Message}");
+        }
+    }
+
+    private static string[] Deduplicate(string[] names)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return names.Select(n =>
+        {
+            var unique = n;
+            for (var k = 2; !seen.Add(unique); k++) unique = $"{n}_{k}";
+            return unique;
+        }).ToArray();
+    }
+}

@@ -1,9 +1,0 @@
-using Graft.FeatureCache.Store;
-
-namespace Graft.FineTuner.Training;
-
-/// <summary>Pooled features of the fine-tuned backbone computed from cached boundary activations.</summary>
-/// <param name="Hashes">Content hash of each image (the feature store's key).</param>
-/// <param name="Values">Row-major [Hashes.Length, Dimension] float32.</param>
-/// <param name="Dimension">Features per image.</param>
-public sealed record BoundaryFeatures(IReadOnlyList<ContentHash> Hashes, float[] Values, int Dimension);
