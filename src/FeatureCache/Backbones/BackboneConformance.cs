@@ -72,7 +72,17 @@ public static class BackboneConformance
         var dir = file.DescriptorDirectory ?? Directory.GetCurrentDirectory();
         var imagePath = Path.GetFullPath(Path.Combine(dir, check.Image));
         if (!File.Exists(imagePath)) throw new GraftException($"The check image '{imagePath}' does not exist.");
-        using var image = new ImageDecoder().Decode(ImageData.Encoded(File.ReadAllBytes(imagePath)));
+        SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> decoded;
+        try
+        {
+            var decoder = new ImageDecoder();
+            decoded = decoder.Decode(ImageFileReader.Read(imagePath, decoder.Limits.MaxFileMegabytes)); // bounded, regular files only
+        }
+        catch (ImageRejectedException e)
+        {
+            throw new GraftException($"The check image '{imagePath}' is unusable ({e.Reason}): {e.Message}");
+        }
+        using var image = decoded;
         var preprocessor = new Preprocessor(file.Descriptor.Preprocess, file.LoadMeanImage());
         using var backbone = OnnxBackbone.Load(file, new BackboneRunOptions { Device = ExecutionDevice.Cpu, MaxBatchSize = 1 });
         preprocessor.Apply(image, backbone.InputBuffer.AsSpan(0, file.Descriptor.Preprocess.TensorLength));

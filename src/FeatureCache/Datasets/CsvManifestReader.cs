@@ -9,7 +9,8 @@ namespace Graft.FeatureCache.Datasets;
 /// column (split, subset) in any position, otherwise columns are positional. Labels are class names; the class list is
 /// the distinct names sorted ordinally. Paths are relative to the CSV's folder or absolute. Missing image files are not
 /// an error here: the precompute run reports them per item (their <see cref="DatasetItem.Read"/> throws
-/// <see cref="FileNotFoundException"/>). Without a split column the split is stratified.
+/// <see cref="FileNotFoundException"/>). Without a split column the split is stratified. A label holding a control
+/// character (a quoted newline, an escape) is refused with its line (<see cref="ClassNameRules"/>).
 /// </summary>
 internal static class CsvManifestReader
 {
@@ -19,11 +20,12 @@ internal static class CsvManifestReader
 
     private sealed record Row(long Line, string Path, string Label, string? Split);
 
-    public static DatasetListing Read(string csvPath, SplitRatios ratios, int seed)
+    public static DatasetListing Read(string csvPath, SplitRatios ratios, int seed, double maxFileMegabytes)
     {
         if (Directory.Exists(csvPath))
             throw new GraftException($"The CSV layout needs a manifest file, but '{csvPath}' is a folder.",
                 "Pass the CSV file itself (path,label[,split] per line).");
+        FileNode.RequireRegularFile(csvPath, "CSV manifest");
 
         var rows = ReadRows(csvPath);
         var folder = Path.GetDirectoryName(csvPath)!;
@@ -48,7 +50,7 @@ internal static class CsvManifestReader
         var items = entries.Select(e =>
         {
             var full = e.FullPath;
-            return new DatasetItem(e.Id, e.Label, e.Split ?? stratified![e.Id], () => ImageData.Encoded(File.ReadAllBytes(full)));
+            return new DatasetItem(e.Id, e.Label, e.Split ?? stratified![e.Id], () => ImageFileReader.Read(full, maxFileMegabytes));
         }).ToArray();
         var source = hasSplits ? "split column of the CSV" : StratifiedSplitter.Describe(ratios, seed);
         return new DatasetListing(csvPath, classNames, items, source, []);
@@ -110,6 +112,7 @@ internal static class CsvManifestReader
         string? Field(int column) => column >= 0 && column < fields.Length && fields[column].Length > 0 ? fields[column] : null;
         var path = Field(pathColumn) ?? throw MissingField("path", line, csvPath);
         var label = Field(labelColumn) ?? throw MissingField("label", line, csvPath);
+        ClassNameRules.Check(label, $"line {line} of '{csvPath}'", "Fix the label in the manifest: class names become lines of classes.txt and are printed to terminals.");
         var split = splitColumn < 0 ? null : Field(splitColumn) ?? throw MissingField("split", line, csvPath);
         return new Row(line, path, label, split);
     }

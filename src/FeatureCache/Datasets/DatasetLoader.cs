@@ -22,12 +22,16 @@ public static class DatasetLoader
         var format = options.Format == DatasetFormat.Auto ? DatasetLayoutDetector.Detect(full) : options.Format;
         var listing = format switch
         {
-            DatasetFormat.Folder => FolderDatasetReader.Read(full, ratios, options.Seed),
-            DatasetFormat.Csv => CsvManifestReader.Read(full, ratios, options.Seed),
+            DatasetFormat.Folder => FolderDatasetReader.Read(full, ratios, options.Seed, options.MaxFileMegabytes),
+            DatasetFormat.Csv => CsvManifestReader.Read(full, ratios, options.Seed, options.MaxFileMegabytes),
             DatasetFormat.Idx => IdxDatasetReader.Read(full, options.Splits),
             DatasetFormat.Tfds => TfdsDatasetReader.Read(full, options),
             _ => throw new InvalidOperationException($"Unhandled format {format}."),
         };
+
+        // The folder and CSV readers name the offending folder or line; this catches label files of the other layouts.
+        foreach (var name in listing.ClassNames)
+            ClassNameRules.Check(name, $"a class of '{path}'", "Fix the dataset's label names: each must be printable text.");
 
         var items = listing.Items
             .Where(i => options.Splits is null || options.Splits.Contains(i.Split))
@@ -58,6 +62,9 @@ public static class DatasetLoader
                 "Give three non-negative numbers not all zero, e.g. --split-ratios 0.8,0.1,0.1.");
         if (options.Splits is { Count: 0 })
             throw new GraftException("No splits selected.", "Select at least one of train, validation, test, or leave the selection out for all.");
+        if (!double.IsFinite(options.MaxFileMegabytes) || options.MaxFileMegabytes <= 0 || options.MaxFileMegabytes > ImageFileReader.MaxSupportedMegabytes)
+            throw new GraftException($"File size limit {options.MaxFileMegabytes} MB is not a number in 0..{ImageFileReader.MaxSupportedMegabytes}.",
+                "Give a limit such as 256 (--max-file-megabytes).");
         if (string.IsNullOrWhiteSpace(options.TfdsImageFeature) || string.IsNullOrWhiteSpace(options.TfdsLabelFeature))
             throw new GraftException("TFDS feature names must not be empty.", "The TFDS defaults are 'image' and 'label'.");
         var sum = values.Sum();

@@ -18,6 +18,13 @@ public sealed record DatasetOptions
     /// <summary>Which TFDS / IDX split files to read; null means all that exist.</summary>
     public IReadOnlyList<Split>? Splits { get; init; }
 
+    /// <summary>
+    /// Largest image file read, in megabytes (1,048,576 bytes): reads stop there, so a huge or endless file
+    /// (/dev/zero behind a link) is skipped as TooLarge instead of filling memory. Default as
+    /// <see cref="Decoding.DecoderLimits.MaxFileMegabytes"/>.
+    /// </summary>
+    public double MaxFileMegabytes { get; init; } = Decoding.DecoderLimits.Default.MaxFileMegabytes;
+
     /// <summary>TFDS only: the bytes feature of each tf.train.Example that holds the encoded image.</summary>
     public string TfdsImageFeature { get; init; } = "image";
 

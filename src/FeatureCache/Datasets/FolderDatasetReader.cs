@@ -9,25 +9,34 @@ namespace Graft.FeatureCache.Datasets;
 /// directly in the root or a split folder, hidden files and hidden folders are ignored. A class is a folder holding at
 /// least one image in any split; class names are the union over all splits, sorted ordinally, so a class that only
 /// appears in test still has the same index everywhere. Item ids are paths relative to the root with '/'.
+/// Links are followed but never trusted (<see cref="FolderWalker"/>): each real file is listed once, under its real
+/// class folder, and a link cycle is noted in the warnings instead of multiplying (or hanging) the listing. A class
+/// folder whose name holds a control character is refused (<see cref="ClassNameRules"/>).
 /// </summary>
 internal static class FolderDatasetReader
 {
-    public static DatasetListing Read(string root, SplitRatios ratios, int seed)
+    public static DatasetListing Read(string root, SplitRatios ratios, int seed, double maxFileMegabytes)
     {
         if (!Directory.Exists(root))
             throw new GraftException($"The folder layout needs a folder, but '{root}' is a file.",
                 "Pass the folder that holds the class folders (or the train/validation/test folders).");
 
         var (splitFolders, classParents) = FindSplitFolders(root);
-        var files = new List<(string Id, string ClassName, Split? Split, string Path)>();
+        var classDirs = new List<(string Dir, string ClassName, Split? Split)>();
         foreach (var (parent, split) in classParents)
-            foreach (var classDir in Directory.EnumerateDirectories(parent, "*", ImageFileExtensions.Enumeration(false)))
+            foreach (var classDir in Directory.EnumerateDirectories(parent, "*", ImageFileExtensions.Enumeration(false)).Order(StringComparer.Ordinal))
             {
                 if (ImageFileExtensions.IsHidden(classDir)) continue;
-                var className = Path.GetFileName(classDir);
-                foreach (var file in ImagesUnder(classDir))
-                    files.Add((Path.GetRelativePath(root, file).Replace('\\', '/'), className, split, file));
+                classDirs.Add((classDir, Path.GetFileName(classDir), split));
             }
+        var walker = new FolderWalker(ImageFileExtensions.IsImage, root);
+        var found = walker.Walk(classDirs.Select(c => c.Dir).ToArray()).ToList();
+        foreach (var c in found.Select(f => f.Root).Distinct().Select(r => classDirs[r]))
+            ClassNameRules.Check(c.ClassName, $"folder '{ClassNameRules.Visible(Path.GetRelativePath(root, c.Dir))}'",
+                "Rename the folder: class names become lines of classes.txt and are printed to terminals.");
+        var files = found
+            .Select(f => (Id: Path.GetRelativePath(root, f.Path).Replace('\\', '/'), classDirs[f.Root].ClassName, classDirs[f.Root].Split, f.Path))
+            .ToList();
 
         var classNames = files.Select(f => f.ClassName).Distinct().Order(StringComparer.Ordinal).ToArray();
         var labelOf = classNames.Select((name, index) => (name, index)).ToDictionary(p => p.name, p => p.index, StringComparer.Ordinal);
@@ -43,25 +52,20 @@ internal static class FolderDatasetReader
         var items = files.Select(f =>
         {
             var path = f.Path;
-            return new DatasetItem(f.Id, labelOf[f.ClassName], f.Split ?? stratified![f.Id], () => ImageData.Encoded(File.ReadAllBytes(path)));
+            return new DatasetItem(f.Id, labelOf[f.ClassName], f.Split ?? stratified![f.Id], () => ImageFileReader.Read(path, maxFileMegabytes));
         }).ToArray();
-        return new DatasetListing(root, classNames, items, splitSource, []);
+        return new DatasetListing(root, classNames, items, splitSource, walker.Notes);
     }
 
     /// <summary>True when some non-hidden subfolder holds an image file; stops at the first one found.</summary>
     public static bool LooksLikeFolderDataset(string root) =>
         Directory.EnumerateDirectories(root, "*", ImageFileExtensions.Enumeration(false))
             .Where(d => !ImageFileExtensions.IsHidden(d))
-            .Any(d => ImagesUnder(d).Any());
+            .Any(HasImages);
 
-    private static IEnumerable<string> ImagesUnder(string folder) =>
-        Directory.EnumerateFiles(folder, "*", ImageFileExtensions.Enumeration(true))
-            .Where(f => ImageFileExtensions.IsImage(f) && !HasHiddenPart(Path.GetRelativePath(folder, f)));
-
-    // The enumeration skips entries with the Hidden attribute; this also catches dot-folders on file systems that
-    // do not report one.
-    private static bool HasHiddenPart(string relative) =>
-        relative.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.'));
+    /// <summary>True when the folder holds an image at any depth (links followed safely); stops at the first.</summary>
+    private static bool HasImages(string folder) =>
+        new FolderWalker(ImageFileExtensions.IsImage, folder).Walk([folder]).Any();
 
     /// <summary>
     /// The split folder names found (empty when there are none) and the folders that hold class folders, with their
@@ -77,7 +81,7 @@ internal static class FolderDatasetReader
         if (splits.Length == 0)
             return ([], [(root, null)]);
 
-        var others = top.Except(splits).Where(d => ImagesUnder(d).Any()).Select(Path.GetFileName).ToArray();
+        var others = top.Except(splits).Where(HasImages).Select(Path.GetFileName).ToArray();
         if (others.Length > 0)
             throw new GraftException(
                 $"'{root}' mixes split folders ({string.Join(", ", splits.Select(Path.GetFileName))}) with class folders ({string.Join(", ", others)}).",

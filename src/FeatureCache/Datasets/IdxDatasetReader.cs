@@ -119,6 +119,7 @@ internal static partial class IdxDatasetReader
 
     private static bool IsGzip(string path)
     {
+        FileNode.RequireRegularFile(path, "IDX file");
         using var file = File.OpenRead(path);
         return file.ReadByte() == 0x1F && file.ReadByte() == 0x8B;
     }

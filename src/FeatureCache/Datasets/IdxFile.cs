@@ -86,6 +86,7 @@ internal sealed class IdxFile
 
     private static Stream OpenData(string path)
     {
+        FileNode.RequireRegularFile(path, "IDX file");
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         Span<byte> magic = stackalloc byte[2];
         var isGzip = file.Read(magic) == 2 && magic[0] == 0x1F && magic[1] == 0x8B;

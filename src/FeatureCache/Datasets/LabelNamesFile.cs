@@ -8,6 +8,7 @@ internal static class LabelNamesFile
 {
     public static IReadOnlyList<string> Read(string path)
     {
+        FileNode.RequireRegularFile(path, "label names file");
         var lines = File.ReadAllLines(path).Select(l => l.Trim()).ToList();
         while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
         var blank = lines.IndexOf("");

@@ -31,6 +31,7 @@ internal static class TfRecordReader
     public static string? Scan(string path, TfRecordVisitor visitor)
     {
         var name = Path.GetFileName(path);
+        FileNode.RequireRegularFile(path, "TFRecord file");
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
         var header = new byte[HeaderBytes];
         var buffer = new byte[1 << 16];

@@ -31,6 +31,7 @@ internal sealed class TfdsDatasetInfo
     {
         try
         {
+            FileNode.RequireRegularFile(path, "dataset_info.json");
             using var document = JsonDocument.Parse(File.ReadAllBytes(path));
             var root = document.RootElement;
             var lengths = new Dictionary<string, long[]>(StringComparer.Ordinal);

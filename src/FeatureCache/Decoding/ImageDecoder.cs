@@ -111,6 +111,8 @@ public sealed class ImageDecoder
         CheckMegapixels($"{format.Name} header", info.Width, info.Height);
         if (format is JpegFormat && !JpegStructure.IsComplete(bytes))
             throw new ImageRejectedException(RejectReason.Corrupt, "JPEG data is cut short (no end-of-image marker after the scan).");
+        if (format is PngFormat && PngStructure.FindDamage(bytes) is { } damage)
+            throw new ImageRejectedException(RejectReason.Corrupt, damage);
 
         Image<Rgb24> image;
         try

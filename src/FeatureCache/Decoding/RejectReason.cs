@@ -15,4 +15,7 @@ public enum RejectReason
     Unsupported,
     /// <summary>The file could not be read (missing, permissions, I/O error).</summary>
     Unreadable,
+    /// <summary>A FIFO, device, socket or folder with an image's name; skipped before anything opens it (a FIFO blocks
+    /// its reader forever, /dev/zero never ends).</summary>
+    NotARegularFile,
 }

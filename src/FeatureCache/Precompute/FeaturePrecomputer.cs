@@ -140,6 +140,7 @@ public static class FeaturePrecomputer
             Seconds = Math.Round(seconds, 3),
             ImagesPerSecond = seconds > 0 ? Math.Round(run.Computed / seconds, 2) : 0,
             StoreDamage = index.Damage,
+            SplitLeakage = SplitLeakage.Find(run.Entries.OfType<ManifestEntry>()),
             DatasetWarnings = dataset.Warnings,
             Interrupted = interrupted,
         };
@@ -153,6 +154,11 @@ public static class FeaturePrecomputer
         try
         {
             data = item.Read();
+        }
+        catch (ImageRejectedException e)
+        {
+            run.Skip(i, item, $"{e.Reason}: {e.Message}"); // a FIFO or device (never opened), a file over the size cap
+            return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {

@@ -26,6 +26,8 @@ public sealed record PrecomputeSummary
     public IReadOnlyList<string> DatasetWarnings { get; init; } = [];
     /// <summary>Damage found in existing segments (their images were computed again).</summary>
     public required IReadOnlyList<string> StoreDamage { get; init; }
+    /// <summary>Image content found in more than one split of this run (each once, with all its ids).</summary>
+    public IReadOnlyList<Graft.FeatureCache.Store.SplitLeak> SplitLeakage { get; init; } = [];
     /// <summary>True when the run stopped early (cancelled); finished work is kept and the same command resumes.</summary>
     public bool Interrupted { get; init; }
 

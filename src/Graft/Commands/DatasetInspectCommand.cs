@@ -34,6 +34,7 @@ public sealed class DatasetInspectCommand(IAnsiConsole console) : Command<Datase
 {
     public override int Execute(CommandContext context, DatasetInspectSettings settings, CancellationToken cancel)
     {
+        OutputPaths.File(settings.Grid, "--grid");
         var dataset = settings.LoadDataset();
         var report = DatasetInspector.Inspect(dataset, new InspectOptions { SampleSize = settings.Sample, Seed = settings.Seed });
         var grid = SampleGrid.Render(dataset, settings.Grid, seed: settings.Seed);
@@ -55,8 +56,8 @@ public sealed class DatasetInspectCommand(IAnsiConsole console) : Command<Datase
         if (report.Sizes is { } z)
             console.MarkupLineInterpolated($"image sizes over {z.Count} sampled: width {z.MinWidth}..{z.MaxWidth} (median {z.MedianWidth}), height {z.MinHeight}..{z.MaxHeight} (median {z.MedianHeight})");
         if (report.SampleImage is { } one)
-            console.MarkupLineInterpolated($"sample {one.Id}: shape {one.Shape}, pixel range {one.PixelMin}..{one.PixelMax} (uint8, before preprocessing)");
-        foreach (var u in report.Unreadable) console.MarkupLineInterpolated($"[yellow]unreadable[/] {u.Id}: {u.Reason}: {u.Message}");
+            console.MarkupLineInterpolated($"sample {ClassNameRules.Visible(one.Id)}: shape {one.Shape}, pixel range {one.PixelMin}..{one.PixelMax} (uint8, before preprocessing)");
+        foreach (var u in report.Unreadable) console.MarkupLineInterpolated($"[yellow]unreadable[/] {ClassNameRules.Visible(u.Id)}: {u.Reason}: {ClassNameRules.Visible(u.Message)}");
         foreach (var w in report.DatasetWarnings.Concat(grid.Warnings)) console.MarkupLineInterpolated($"[yellow]warning:[/] {w}");
         console.MarkupLineInterpolated($"sample grid: {Path.GetFullPath(grid.Path)} ({grid.Width}×{grid.Height}{(grid.TitlesRendered ? ", titled with class names" : ", no titles: no font found")})");
         return 0;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Graft.Cli.Rendering;
 using Graft.FeatureCache.Backbones;
+using Graft.FeatureCache.Decoding;
 using Graft.HeadTrainer.Deployment;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -30,11 +31,17 @@ public sealed class PredictSettings : GraftSettings
     [DefaultValue(32)]
     public int BatchSize { get; init; } = 32;
 
+    [CommandOption("--max-file-megabytes <MB>")]
+    [Description("Largest image file read; bigger ones are skipped as TooLarge, and no read goes past it. Default 256.")]
+    [DefaultValue(256.0)]
+    public double MaxFileMegabytes { get; init; } = 256;
+
     [CommandOption("--json")]
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
         string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.")
+        : MaxFileMegabytes <= 0 ? ValidationResult.Error("--max-file-megabytes must be positive.")
         : TopK < 1 ? ValidationResult.Error("--top-k must be at least 1.")
         : BatchSize < 1 ? ValidationResult.Error("--batch-size must be at least 1.")
         : ValidationResult.Success();
@@ -45,9 +52,11 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
 {
     public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancel)
     {
-        var files = settings.Paths.SelectMany(p => ImageClassifier.FindImages(ModelFileLocator.ExpandHome(p))).Distinct().ToList();
+        var notes = new List<string>();
+        var files = settings.Paths.SelectMany(p => ImageClassifier.FindImages(ModelFileLocator.ExpandHome(p), notes)).Distinct().ToList();
         using var classifier = ImageClassifier.Open(ModelFileLocator.ExpandHome(settings.Run!),
-            new BackboneRunOptions { Device = ExecutionDevice.Parse(settings.Device), MaxBatchSize = Math.Min(settings.BatchSize, files.Count) });
+            new BackboneRunOptions { Device = ExecutionDevice.Parse(settings.Device), MaxBatchSize = Math.Min(settings.BatchSize, files.Count) },
+            new DecoderLimits { MaxFileMegabytes = settings.MaxFileMegabytes });
         var predictions = classifier.Predict(files, settings.TopK);
         if (settings.Json)
         {
@@ -65,16 +74,17 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
         var columns = table.Columns.Count;
         foreach (var p in predictions)
         {
-            var name = Markup.Escape(System.IO.Path.GetFileName(p.Path));
+            var name = Markup.Escape(FeatureCache.Datasets.ClassNameRules.Visible(System.IO.Path.GetFileName(p.Path)));
             if (p.Skipped is not null)
             {
-                table.AddRow([name, $"[yellow]skipped: {Markup.Escape(p.Skipped)}[/]", .. Enumerable.Repeat("", columns - 2)]);
+                table.AddRow([name, $"[yellow]skipped: {Markup.Escape(FeatureCache.Datasets.ClassNameRules.Visible(p.Skipped))}[/]", .. Enumerable.Repeat("", columns - 2)]);
                 continue;
             }
             table.AddRow([name, .. p.Top.Select((t, i) => (i == 0 ? "[bold]" : "") + $"{Markup.Escape(t.Label)} {t.Probability:P1}" + (i == 0 ? "[/]" : ""))
                 .Concat(Enumerable.Repeat("", Math.Max(0, columns - 1 - p.Top.Count)))]);
         }
         console.Write(table);
+        foreach (var note in notes) console.MarkupLineInterpolated($"[yellow]warning:[/] {note}");
         console.MarkupLineInterpolated($"[grey]{classifier.DeviceDescription}[/]");
         return 0;
     }
@@ -106,7 +116,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
         var run = ModelFileLocator.ExpandHome(settings.Run!);
         var output = settings.Out ?? System.IO.Path.Combine(run, format == ExportFormat.Onnx ? "classifier.onnx" : "classifier.zip");
-        var path = ClassifierExport.Export(run, format, ModelFileLocator.ExpandHome(output));
+        var path = ClassifierExport.Export(run, format, OutputPaths.File(output, "--out"));
         console.MarkupLineInterpolated($"wrote {path} ({new FileInfo(path).Length / 1e6:0.0} MB)");
         var note = format == ExportFormat.Onnx
             ? "input 'image': float32 [N,3,H,W] RGB planes 0..255 at the backbone's size; outputs 'probabilities' [N,C], 'class_index' [N]; class names in metadata 'graft.class_names'."

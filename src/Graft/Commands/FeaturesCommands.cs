@@ -36,9 +36,11 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSet
             var index = set.ScanIndex();
             string[] counts = ["-", "-", "-"];
             var classes = "-";
+            IReadOnlyList<SplitLeak> leaks = [];
             try
             {
                 var m = set.LoadManifest();
+                leaks = SplitLeakage.Find(m.Items);
                 counts = [.. new[] { Split.Train, Split.Validation, Split.Test }.Select(s => m.Items.Count(i => i.Split == s.ToName() && i.Sha256 is not null).ToString())];
                 classes = m.ClassNames.Count.ToString();
             }
@@ -50,6 +52,12 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSet
             table.AddRow(set.Id, Markup.Escape(set.Spec.BackboneName), $"{set.Spec.Dimension}-d {set.Spec.DType.ToName()}", index.Hashes.Count.ToString(),
                 counts[0], counts[1], counts[2], classes, health);
             foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
+            if (leaks.Count > 0)
+            {
+                console.MarkupLineInterpolated($"[yellow]set {set.Id}: split leakage: {leaks.Count} image(s) are in more than one split[/]");
+                foreach (var leak in leaks.Take(10)) console.MarkupLineInterpolated($"  {ClassNameRules.Visible(leak.ToString())}");
+                if (leaks.Count > 10) console.MarkupLineInterpolated($"  … and {leaks.Count - 10} more");
+            }
         }
         console.Write(table);
         return 0;
@@ -73,11 +81,12 @@ public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<Featur
     public override int Execute(CommandContext context, FeaturesExportSettings settings, CancellationToken cancel)
     {
         var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
+        var requestedOut = settings.Out is null ? null : OutputPaths.Folder(settings.Out, "--out");
         var store = settings.OpenStore();
         var set = store.Select(settings.FeatureSet);
         var manifest = set.LoadManifest();
         var read = set.ReadSplits(manifest);
-        var outDir = settings.Out ?? Path.Combine(store.Root, $"export-{set.Id}");
+        var outDir = requestedOut ?? Path.Combine(store.Root, $"export-{set.Id}");
         var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
         foreach (var f in files) console.MarkupLineInterpolated($"wrote {f}");
         if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");

@@ -36,6 +36,11 @@ public class DatasetSettings : GraftSettings
     [DefaultValue(42)]
     public int Seed { get; init; } = 42;
 
+    [CommandOption("--max-file-megabytes <MB>")]
+    [Description("Largest image file read; bigger ones are skipped as TooLarge, and no read goes past it. Default 256.")]
+    [DefaultValue(256.0)]
+    public double MaxFileMegabytes { get; init; } = 256;
+
     public ImageDataset LoadDataset()
     {
         if (string.IsNullOrWhiteSpace(Data)) throw new GraftException("No dataset given.", "Pass --data PATH.");
@@ -45,6 +50,7 @@ public class DatasetSettings : GraftSettings
         {
             Format = format,
             Seed = Seed,
+            MaxFileMegabytes = MaxFileMegabytes,
             SplitRatios = SplitRatios is null ? FeatureCache.Datasets.SplitRatios.Default : FeatureCache.Datasets.SplitRatios.Parse(SplitRatios),
         });
     }

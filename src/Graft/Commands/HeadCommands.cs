@@ -117,6 +117,7 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
 {
     public override int Execute(CommandContext context, TrainHeadSettings settings, CancellationToken cancel)
     {
+        OutputPaths.Folder(settings.Out!, "--out");
         var options = settings.ToOptions();
         var store = settings.OpenStore();
         TrainingResult result;

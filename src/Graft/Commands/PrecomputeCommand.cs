@@ -61,6 +61,7 @@ public sealed class PrecomputeSettings : BackboneSettings
         if (BatchSize < 1) return ValidationResult.Error("--batch-size must be at least 1.");
         if (Threads < 0 || Workers < 0) return ValidationResult.Error("--threads and --workers must be 0 or more.");
         if (MaxMegapixels <= 0) return ValidationResult.Error("--max-megapixels must be positive.");
+        if (MaxFileMegabytes <= 0) return ValidationResult.Error("--max-file-megabytes must be positive.");
         return ValidationResult.Success();
     }
 }
@@ -70,6 +71,7 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
 {
     public override int Execute(CommandContext context, PrecomputeSettings settings, CancellationToken cancel)
     {
+        var cache = OutputPaths.Folder(settings.Cache!, "--cache");
         string? shardSource = null;
         ShardSpec shard;
         if (string.Equals(settings.Shard?.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
@@ -84,11 +86,11 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
             Device = ExecutionDevice.Parse(settings.Device),
             Shard = shard,
             DType = FeatureDTypeExtensions.Parse(settings.DType),
-            DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels },
+            DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels, MaxFileMegabytes = settings.MaxFileMegabytes },
         };
         var backbone = settings.ResolveBackbone();
         var dataset = settings.LoadDataset();
-        var store = FeatureStore.OpenOrCreate(ModelFileLocator.ExpandHome(settings.Cache!));
+        var store = FeatureStore.OpenOrCreate(cache);
         if (shardSource is not null)
         {
             if (settings.Json) Console.Error.WriteLine(shardSource); // stdout holds only the JSON

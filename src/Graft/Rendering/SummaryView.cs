@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Precompute;
 using Spectre.Console;
 
@@ -22,10 +23,17 @@ public static class SummaryView
         foreach (var group in s.SkippedByReason)
         {
             console.MarkupLineInterpolated($"[yellow]skipped ({group.Key}): {group.Count()}[/]");
-            foreach (var item in group.Take(10)) console.MarkupLineInterpolated($"  {item.Path}: [grey]{item.Reason}[/]");
+            // File names come from the data: control characters in them are shown escaped, never sent to the terminal.
+            foreach (var item in group.Take(10)) console.MarkupLineInterpolated($"  {ClassNameRules.Visible(item.Path)}: [grey]{ClassNameRules.Visible(item.Reason)}[/]");
             if (group.Count() > 10) console.MarkupLineInterpolated($"  … and {group.Count() - 10} more (--json lists all)");
         }
         foreach (var warning in s.DatasetWarnings) console.MarkupLineInterpolated($"[yellow]dataset warning:[/] {warning}");
+        if (s.SplitLeakage.Count > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]split leakage: {s.SplitLeakage.Count} image(s) are in more than one split[/] (validation and test figures read too high):");
+            foreach (var leak in s.SplitLeakage.Take(10)) console.MarkupLineInterpolated($"  {ClassNameRules.Visible(leak.ToString())}");
+            if (s.SplitLeakage.Count > 10) console.MarkupLineInterpolated($"  … and {s.SplitLeakage.Count - 10} more (--json lists all)");
+        }
         foreach (var damage in s.StoreDamage) console.MarkupLineInterpolated($"[red]damaged cache data, recomputed:[/] {damage}");
         if (s.Interrupted) console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
     }

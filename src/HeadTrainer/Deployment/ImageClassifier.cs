@@ -39,7 +39,7 @@ public sealed class ImageClassifier : IDisposable
     public string DeviceDescription => _backbone.DeviceDescription;
 
     /// <summary>Opens the run's backbone (refusing a model file other than the one its features came from) and head.</summary>
-    public static ImageClassifier Open(string runDirectory, BackboneRunOptions? options = null)
+    public static ImageClassifier Open(string runDirectory, BackboneRunOptions? options = null, DecoderLimits? limits = null)
     {
         var run = RunFolder.Load(runDirectory);
         var descriptor = run.Backbone
@@ -57,7 +57,7 @@ public sealed class ImageClassifier : IDisposable
             var dir = descriptor.DescriptorPath is null ? null : Path.GetDirectoryName(descriptor.DescriptorPath);
             var mean = descriptor.Preprocess.MeanImage is null ? null : MeanImageLoader.Load(descriptor.Preprocess, dir);
             var ml = new MLContext(seed: 0);
-            return new ImageClassifier(run, backbone, new Preprocessor(descriptor.Preprocess, mean), new ImageDecoder(), run.LoadModel(ml));
+            return new ImageClassifier(run, backbone, new Preprocessor(descriptor.Preprocess, mean), new ImageDecoder(limits), run.LoadModel(ml));
         }
         catch
         {
@@ -67,12 +67,21 @@ public sealed class ImageClassifier : IDisposable
     }
 
     /// <summary>Image files under <paramref name="path"/> (a file, or a folder searched recursively), sorted.</summary>
-    public static IReadOnlyList<string> FindImages(string path)
+    public static IReadOnlyList<string> FindImages(string path) => FindImages(path, []);
+
+    /// <summary>
+    /// Image files under <paramref name="path"/> (a file, or a folder searched recursively, each real file once: see
+    /// <see cref="FolderWalker"/>), sorted; link cycles and other oddities of the folder are added to
+    /// <paramref name="notes"/>. A single path is returned as is, whatever it is: reading it reports a FIFO or device.
+    /// </summary>
+    public static IReadOnlyList<string> FindImages(string path, ICollection<string> notes)
     {
         if (File.Exists(path)) return [Path.GetFullPath(path)];
         if (!Directory.Exists(path)) throw new GraftException($"'{path}' is neither an image file nor a folder.");
-        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => ImageFileExtensions.IsImage(f)).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        var full = Path.GetFullPath(path);
+        var walker = new FolderWalker(ImageFileExtensions.IsImage, full);
+        var files = walker.Walk([full]).Select(f => f.Path).Order(StringComparer.Ordinal).ToList();
+        foreach (var note in walker.Notes) notes.Add(note);
         return files.Count > 0 ? files : throw new GraftException($"No images in '{path}'.", "Images are .jpg, .png, .bmp, .gif, .tif, .webp, .tga or .pbm files.");
     }
 
@@ -98,7 +107,7 @@ public sealed class ImageClassifier : IDisposable
                 var file = files[start + k];
                 try
                 {
-                    using var image = _decoder.Decode(ImageData.Encoded(File.ReadAllBytes(file)));
+                    using var image = _decoder.Decode(ImageFileReader.Read(file, _decoder.Limits.MaxFileMegabytes));
                     tensors[k] = ArrayPool<float>.Shared.Rent(len);
                     _preprocessor.Apply(image, tensors[k].AsSpan(0, len));
                 }

@@ -165,7 +165,7 @@ public sealed class FineTuneSettings : GraftSettings
             CropScaleMin = CropScale,
             ColorJitter = ColorJitter,
             UseBoundaryCache = !NoBoundaryCache,
-            BoundaryCacheDirectory = BoundaryCache is null ? null : FeatureCache.Backbones.ModelFileLocator.ExpandHome(BoundaryCache),
+            BoundaryCacheDirectory = BoundaryCache is null ? null : OutputPaths.Folder(BoundaryCache, "--boundary-cache"),
         };
         return o with
         {

@@ -54,7 +54,7 @@ public sealed class BackboneImportKerasCommand(IAnsiConsole console) : Command<B
             WeightsPath = settings.Weights,
             RandomInit = settings.RandomInit,
             Seed = settings.Seed,
-            OutputPath = settings.Output!,
+            OutputPath = OutputPaths.File(settings.Output!, "--output"),
             WriteDescriptor = !settings.NoDescriptor,
         }, settings.Json ? null : new ConsoleLines(console));
 
