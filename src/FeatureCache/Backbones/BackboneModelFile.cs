@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Datasets;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Graft.FeatureCache.Onnx;
@@ -40,6 +41,9 @@ public sealed class BackboneModelFile
     {
         ArgumentNullException.ThrowIfNull(descriptor);
         var path = ModelFileLocator.Locate(descriptor.Model, DirectoryOf(descriptor));
+        if (FileNode.Stat(path) is { IsRegular: false } node) // a device would hash forever, a FIFO block
+            throw new GraftException($"Model file '{path}' of backbone '{descriptor.Name}' is {node.Describe()}, not a regular file.",
+                "Point the descriptor (or --backbone) at the ONNX file itself.");
         var sha = ModelHash.Compute(path);
         if (descriptor.Sha256 is not null && !string.Equals(sha, descriptor.Sha256, StringComparison.OrdinalIgnoreCase))
             throw new GraftException($"Model file '{path}' has SHA-256 {sha[..12]}…, but backbone '{descriptor.Name}' expects {descriptor.Sha256[..12]}….",

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Graft.FeatureCache.Datasets;
 using Onnx;
 
 namespace Graft.FeatureCache.Onnx;
@@ -21,6 +22,8 @@ public static class OnnxModelReader
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new GraftException($"'{full}' is a folder, not an ONNX model file.");
         if (!File.Exists(full)) throw new GraftException($"ONNX file '{full}' does not exist.");
+        if (FileNode.Stat(full) is { IsRegular: false } node) // opening a FIFO blocks; a device reports no length
+            throw new GraftException($"'{full}' is {node.Describe()}, not an ONNX model file.", "Check the path.");
         var length = new FileInfo(full).Length;
         if (length == 0)
             throw new GraftException($"'{full}' is empty (or not a regular file): it is not an ONNX model.",
