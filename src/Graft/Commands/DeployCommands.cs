@@ -19,18 +19,22 @@ public sealed class PredictSettings : GraftSettings
     public string[] Paths { get; init; } = [];
 
     [CommandOption("-k|--top-k <K>")]
+    [Description("How many classes to show per image, most probable first.")]
     [DefaultValue(5)]
     public int TopK { get; init; } = 5;
 
     [CommandOption("--device <DEVICE>")]
+    [Description("auto, cpu or cuda (cuda:N for GPU N); auto uses CUDA when a GPU and its libraries are usable.")]
     [DefaultValue("auto")]
     public string Device { get; init; } = "auto";
 
     [CommandOption("--batch-size <N>")]
+    [Description("Images per backbone call.")]
     [DefaultValue(32)]
     public int BatchSize { get; init; } = 32;
 
     [CommandOption("--json")]
+    [Description("Print the predictions as one JSON array on stdout: path, label, top (label, probability), skipped; progress goes to stderr.")]
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
@@ -83,6 +87,7 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
 public sealed class ExportSettings : GraftSettings
 {
     [CommandOption("-r|--run <RUNDIR>")]
+    [Description("Run folder written by graft train-head or graft finetune.")]
     public string? Run { get; init; }
 
     [CommandOption("--format <onnx|mlnet>")]
@@ -110,7 +115,7 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         console.MarkupLineInterpolated($"wrote {path} ({new FileInfo(path).Length / 1e6:0.0} MB)");
         var note = format == ExportFormat.Onnx
             ? "input 'image': float32 [N,3,H,W] RGB planes 0..255 at the backbone's size; outputs 'probabilities' [N,C], 'class_index' [N]; class names in metadata 'graft.class_names'."
-            : "load with mlContext.Model.Load; input column ImagePath (string); outputs Score (float[C]) and PredictedLabel (string[1]). See README.";
+            : "load with mlContext.Model.Load in an app that references the Graft.MlNet package (it decodes and resizes as Graft does); input column ImagePath (string); outputs Score (float[C]) and PredictedLabel (string[1]). See README.";
         console.MarkupLineInterpolated($"[grey]{note}[/]");
         return 0;
     }
