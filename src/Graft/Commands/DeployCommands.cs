@@ -52,7 +52,9 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
         var files = settings.Paths.SelectMany(p => ImageClassifier.FindImages(ModelFileLocator.ExpandHome(p))).Distinct().ToList();
         using var classifier = ImageClassifier.Open(ModelFileLocator.ExpandHome(settings.Run!),
             new BackboneRunOptions { Device = ExecutionDevice.Parse(settings.Device), MaxBatchSize = Math.Min(settings.BatchSize, files.Count) });
-        var predictions = classifier.Predict(files, settings.TopK);
+        // With --json, stdout carries only the JSON array; progress goes to stderr.
+        var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
+        var predictions = CountProgressView.Run(view, "predict", files.Count, p => classifier.Predict(files, settings.TopK, p));
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(predictions.Select(p => new
@@ -111,7 +113,11 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
         var run = ModelFileLocator.ExpandHome(settings.Run!);
         var output = settings.Out ?? System.IO.Path.Combine(run, format == ExportFormat.Onnx ? "classifier.onnx" : "classifier.zip");
-        var path = ClassifierExport.Export(run, format, ModelFileLocator.ExpandHome(output));
+        // Composing the graph and (mlnet) fitting the ML.NET pipeline take seconds to a minute: say what is happening.
+        if (!console.Profile.Capabilities.Interactive)
+            console.MarkupLineInterpolated($"[grey]exporting {format.ToString().ToLowerInvariant()}: composing backbone + head…[/]");
+        var path = console.Status().Start($"exporting {format.ToString().ToLowerInvariant()}: composing backbone + head",
+            _ => ClassifierExport.Export(run, format, ModelFileLocator.ExpandHome(output)));
         console.MarkupLineInterpolated($"wrote {path} ({new FileInfo(path).Length / 1e6:0.0} MB)");
         var note = format == ExportFormat.Onnx
             ? "input 'image': float32 [N,3,H,W] RGB planes 0..255 at the backbone's size; outputs 'probabilities' [N,C], 'class_index' [N]; class names in metadata 'graft.class_names'."

@@ -123,7 +123,7 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
         TrainingResult result;
         if (settings.Json || !console.Profile.Capabilities.Interactive)
         {
-            var plain = settings.Json ? null : new Progress<EpochProgress>(p => console.WriteLine(EpochLine(p)));
+            var plain = settings.Json ? null : new SyncProgress<EpochProgress>(p => console.WriteLine(EpochLine(p)));
             result = HeadTraining.Train(store, settings.FeatureSet, options, settings.Out!, plain, cancel);
         }
         else
@@ -134,7 +134,7 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
                 {
                     var task = ctx.AddTask($"train {options.Head.ToString().ToLowerInvariant()} head", maxValue: 1);
                     var lockObject = new Lock();
-                    var progress = new Progress<EpochProgress>(p =>
+                    var progress = new SyncProgress<EpochProgress>(p =>
                     {
                         lock (lockObject)
                         {
@@ -176,7 +176,10 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
     private static string EpochLine(EpochProgress p)
     {
         var m = p.Metrics;
-        var step = m.L2 is { } l2 ? $"L2 {l2.ToString("G3", CultureInfo.InvariantCulture)}" : $"epoch {p.Step}/{p.MaxSteps}";
+        // LightGBM boosts all its rounds in one fit: "epoch 1/1" would suggest a single round.
+        var step = m.L2 is { } l2 ? $"L2 {l2.ToString("G3", CultureInfo.InvariantCulture)}"
+            : p.Head == HeadKind.LightGbm ? "boosting rounds fitted"
+            : $"epoch {p.Step}/{p.MaxSteps}";
         return $"{p.Head.ToString().ToLowerInvariant()} {step}: loss {m.Loss:0.0000} acc {m.Accuracy:0.000} val_loss {m.ValLoss:0.0000} val_acc {m.ValAccuracy:0.000} ({m.Seconds:0.00} s)";
     }
 }
