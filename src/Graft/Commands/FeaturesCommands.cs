@@ -80,6 +80,7 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<Features
 public sealed class FeaturesExportSettings : CacheSettings
 {
     [CommandOption("--format <npy|csv>")]
+    [Description("npy: features_SPLIT.npy, labels_SPLIT.npy, ids_SPLIT.txt per split and classes.txt; csv: one CSV per split.")]
     [DefaultValue("npy")]
     public string Format { get; init; } = "npy";
 
@@ -100,7 +101,8 @@ public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<Featur
         var read = set.ReadSplits(manifest);
         var outDir = settings.Out ?? Path.Combine(store.Root, $"export-{set.Id}");
         var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
-        foreach (var f in files) console.MarkupLineInterpolated($"wrote {f}");
+        foreach (var f in files) console.MarkupLineInterpolated($"wrote {Path.GetFullPath(f)}");
+        console.MarkupLineInterpolated($"[bold]exported[/] feature set {set.Id} ({manifest.ClassNames.Count} classes) to {Path.GetFullPath(outDir)}");
         if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");
         return 0;
     }
