@@ -67,6 +67,15 @@ Task("Test")
     .IsDependentOn("Build")
     .Does(() => DotNetTest(solution, new DotNetTestSettings { Configuration = configuration, NoBuild = true, NoRestore = true }));
 
+Task("Pack")
+    .Description("NuGet packages into ./artifacts: Graft.MlNet (what an ML.NET app references to run an exported zip) and Graft.FeatureCache, its dependency.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    foreach (var project in new[] { "./src/FeatureCache/Graft.FeatureCache.csproj", "./src/MlNet/Graft.MlNet.csproj" })
+        DotNetPack(project, new DotNetPackSettings { Configuration = configuration, NoBuild = true, NoRestore = true, OutputDirectory = "./artifacts" });
+});
+
 Task("Precompute")
     .Description("Compute backbone features for --data into --cache once (reruns reuse them).")
     .IsDependentOn("Build")

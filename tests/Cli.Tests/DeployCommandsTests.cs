@@ -196,6 +196,13 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
     }
 
     [Fact]
+    public void TrainHead_LightGbmSummary_SaysItsParamsAreTreesNotWeights()
+    {
+        var summary = File.ReadAllText(Path.Combine(_runs.Run("lightgbm"), "summary.txt"));
+        Assert.Contains("LightGBM's trainable params are its trees' split thresholds and leaf values", summary);
+    }
+
+    [Fact]
     public void TrainHead_HoldOut_SelectsOnPartOfTrainAndLeavesTheValidationSplitUnseen()
     {
         var run = Path.Combine(_runs.Root, "runs", "linear-hold-out");
