@@ -1,5 +1,7 @@
 // Graft's build script (Cake 7). `dotnet tool restore && dotnet cake` runs the whole pipeline on the embedded dataset:
-// precompute features once → train a head on them → evaluate on the test split → report.
+// precompute features once → train a head on them → evaluate on the test split → report. Data without a test split
+// (e.g. hymenoptera: train + val): the head selects on a hold-out of train and Evaluate reports on the unseen
+// validation split (metrics-validation.json, report-validation.html); one line says so.
 //   dotnet cake --target=Test
 //   dotnet cake --target=Pipeline --data=PATH --backbone=resnet18 --cache=cache/mine --head=mlp --run=runs/mine
 var target = Argument("target", "Pipeline");
@@ -11,6 +13,7 @@ var device = Argument("device", "auto");
 var batchSize = Argument("batch-size", 32);
 var head = Argument("head", "linear");
 var run = Argument("run", "runs/fashion-mnist-mini");
+var holdOut = Argument("hold-out", "auto"); // auto: only when the data has no test split; true; false
 var trainTop = Argument("train-top", "");
 var trainFrom = Argument("train-from", "");
 var libtorch = Argument("libtorch", "");   // e.g. libtorch-cuda-12.8-linux-x64 on a CUDA machine
@@ -22,6 +25,18 @@ void Graft(string arguments)
 {
     var exit = StartProcess("dotnet", new ProcessSettings { Arguments = $"\"{graftDll}\" {arguments}" });
     if (exit != 0) throw new CakeException(exit, $"graft {arguments.Split(' ')[0]} failed with exit code {exit}");
+}
+
+// Whether the cache's feature sets hold a test split (graft features info --json).
+bool CacheHasTestSplit()
+{
+    var settings = new ProcessSettings { Arguments = $"\"{graftDll}\" features info --cache \"{cache}\" --json", RedirectStandardOutput = true };
+    using var process = StartAndReturnProcess("dotnet", settings);
+    process.WaitForExit();
+    if (process.GetExitCode() != 0) throw new CakeException(process.GetExitCode(), $"graft features info failed on {cache}");
+    using var json = System.Text.Json.JsonDocument.Parse(string.Join("\n", process.GetStandardOutput()));
+    return json.RootElement.EnumerateArray().Any(s => s.GetProperty("splits").GetProperty("test").ValueKind == System.Text.Json.JsonValueKind.Number
+        && s.GetProperty("splits").GetProperty("test").GetInt32() > 0);
 }
 
 Task("Clean")
@@ -52,6 +67,15 @@ Task("Test")
     .IsDependentOn("Build")
     .Does(() => DotNetTest(solution, new DotNetTestSettings { Configuration = configuration, NoBuild = true, NoRestore = true }));
 
+Task("Pack")
+    .Description("NuGet packages into ./artifacts: Graft.MlNet (what an ML.NET app references to run an exported zip) and Graft.FeatureCache, its dependency.")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    foreach (var project in new[] { "./src/FeatureCache/Graft.FeatureCache.csproj", "./src/MlNet/Graft.MlNet.csproj" })
+        DotNetPack(project, new DotNetPackSettings { Configuration = configuration, NoBuild = true, NoRestore = true, OutputDirectory = "./artifacts" });
+});
+
 Task("Precompute")
     .Description("Compute backbone features for --data into --cache once (reruns reuse them).")
     .IsDependentOn("Build")
@@ -62,15 +86,23 @@ Task("TrainHead")
     .IsDependentOn("Build")
     // --feature-set: after FineTune the cache also holds the fine-tuned backbone's features; train on --backbone's
     // (a descriptor file's name is its file name without extension, as import-keras writes them).
-    .Does(() => Graft($"train-head --cache \"{cache}\" --feature-set {System.IO.Path.GetFileNameWithoutExtension(backbone)} --head {head} --out \"{run}\" --overwrite"));
+    // Without a test split, selecting on the validation split would leave nothing unseen to evaluate on: hold out part
+    // of train instead (--hold-out=auto, the default).
+    .Does(() =>
+{
+    var useHoldOut = holdOut == "auto" ? !CacheHasTestSplit() : bool.Parse(holdOut);
+    if (useHoldOut && holdOut == "auto")
+        Information("No test split in the data: the head selects on a hold-out of train; Evaluate reports on the unseen validation split.");
+    Graft($"train-head --cache \"{cache}\" --feature-set {System.IO.Path.GetFileNameWithoutExtension(backbone)} --head {head} --out \"{run}\" --overwrite{(useHoldOut ? " --hold-out" : "")}");
+});
 
 Task("Evaluate")
-    .Description("Evaluate --run on the test split: metrics.json, confusion matrix, report.html.")
+    .Description("Evaluate --run on the test split (metrics.json, confusion.png, report.html), or on the validation split when the data has none (metrics-validation.json, ...).")
     .IsDependentOn("Build")
     .Does(() => Graft($"evaluate --run \"{run}\""));
 
 Task("Report")
-    .Description("Print the run's validation and test figures and the path of its HTML report.")
+    .Description("Print the run's selection and evaluation figures and the path of its HTML report.")
     .IsDependentOn("Build")
     .Does(() => Graft($"report --run \"{run}\""));
 

@@ -3,6 +3,7 @@ using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Store;
 using Graft.HeadTrainer;
 using Graft.HeadTrainer.Heads;
+using Graft.HeadTrainer.Training;
 using Graft.ModelImport;
 
 namespace Graft.Bench;
@@ -42,9 +43,15 @@ public sealed record HeadsBenchResult(string Machine, string Configuration, doub
 /// </summary>
 public static class HeadsBenchmark
 {
-    public static HeadsBenchResult Run(HeadsBenchOptions options, IProgress<string>? log = null)
+    private const string TempPrefix = "graft-bench-heads-";
+
+    /// <summary>Runs the benchmark in a temporary folder (hundreds of MB at the default size), deleted at the end, on
+    /// an error or on <paramref name="cancel"/> (Ctrl+C), and by the next run when a killed process left it behind.
+    /// <paramref name="log"/> hears each step and each training epoch.</summary>
+    public static HeadsBenchResult Run(HeadsBenchOptions options, IProgress<string>? log = null, CancellationToken cancel = default)
     {
-        var root = Path.Combine(Path.GetTempPath(), $"graft-bench-heads-{Guid.NewGuid():N}");
+        DeleteOrphans(log);
+        var root = Path.Combine(Path.GetTempPath(), $"{TempPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             log?.Report($"writing {options.Count}×{options.Dimension} synthetic features ({options.Classes} classes)");
@@ -52,6 +59,7 @@ public static class HeadsBenchmark
             var manifest = set.LoadManifest();
             var fitted = manifest.Items.Count(i => i.Split is "train" or "validation");
 
+            cancel.ThrowIfCancellationRequested();
             var (perImage, backboneName) = ForwardSeconds(options, root, log);
             var rows = new List<HeadBenchRow>();
             var store = FeatureStore.Open(Path.Combine(root, "cache"));
@@ -60,6 +68,7 @@ public static class HeadsBenchmark
                 var runs = head == HeadKind.Mlp ? new[] { ("mlp", true), ("mlp-100", false) } : [(head.ToName(), true)];
                 foreach (var (label, earlyStopping) in runs)
                 {
+                    cancel.ThrowIfCancellationRequested();
                     log?.Report($"training {label}");
                     var defaults = new HeadTrainingOptions();
                     var trainingOptions = defaults with
@@ -67,11 +76,13 @@ public static class HeadsBenchmark
                         Head = head,
                         Mlp = defaults.Mlp with { EarlyStopping = earlyStopping },
                     };
-                    var result = HeadTraining.Train(store, null, trainingOptions, Path.Combine(root, "runs", label));
-                    var epochs = result.History.Count;
+                    // One line per epoch (per grid point for linear): a long bench on a loaded machine shows signs of life.
+                    var epochs = log is null ? null : new EpochLines(label, log);
+                    var result = HeadTraining.Train(store, null, trainingOptions, Path.Combine(root, "runs", label), epochs, cancel);
+                    var passes = result.History.Count;
                     // A grid point or a boosting fit is one pass over the data, as an epoch is.
-                    rows.Add(new HeadBenchRow(label, epochs, Math.Round(result.Config.TrainingSeconds, 2),
-                        Math.Round(perImage * fitted * epochs, 1), Math.Round(result.Config.ValidationAccuracy, 4)));
+                    rows.Add(new HeadBenchRow(label, passes, Math.Round(result.Config.TrainingSeconds, 2),
+                        Math.Round(perImage * fitted * passes, 1), Math.Round(result.Config.ValidationAccuracy, 4)));
                 }
             }
             return new HeadsBenchResult(MachineInfo.Describe(),
@@ -82,6 +93,49 @@ public static class HeadsBenchmark
         {
             try { Directory.Delete(root, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>Deletes temporary folders of earlier runs whose process no longer exists (killed with no chance to
+    /// clean up).</summary>
+    private static void DeleteOrphans(IProgress<string>? log)
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), TempPrefix + "*"))
+        {
+            var rest = Path.GetFileName(dir)[TempPrefix.Length..];
+            var dash = rest.IndexOf('-');
+            if (dash < 0 || !int.TryParse(rest[..dash], out var pid) || IsAlive(pid)) continue;
+            try
+            {
+                Directory.Delete(dir, true);
+                log?.Report($"removed {dir}, left by an interrupted run");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Someone else's or in use: leave it.
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Epoch reports as log lines, synchronously (in order).</summary>
+    private sealed class EpochLines(string label, IProgress<string> log) : IProgress<EpochProgress>
+    {
+        public void Report(EpochProgress p) =>
+            log.Report(p.Metrics.L2 is { } l2 ? $"{label}: L2 {l2:G3} ({p.Step}/{p.MaxSteps}), val_loss {p.Metrics.ValLoss:0.0000}"
+                : p.Head == HeadKind.LightGbm ? $"{label}: boosting fitted, val_loss {p.Metrics.ValLoss:0.0000}"
+                : $"{label}: epoch {p.Step}/{p.MaxSteps}, val_loss {p.Metrics.ValLoss:0.0000}");
     }
 
     /// <summary>Seconds per image of the backbone's forward pass at batch 8 on this machine.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Graft.Cli.Tests.Fixtures;
 using Microsoft.ML;
 using Microsoft.ML.OnnxRuntime;
+using Xunit.Abstractions;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -12,8 +13,9 @@ namespace Graft.Cli.Tests;
 public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.TrainedRuns>
 {
     private readonly TrainedRuns _runs;
+    private readonly ITestOutputHelper _output;
 
-    public DeployCommandsTests(TrainedRuns runs) => _runs = runs;
+    public DeployCommandsTests(TrainedRuns runs, ITestOutputHelper output) => (_runs, _output) = (runs, output);
 
     /// <summary>One cache and a linear, an mlp and a lightgbm run on 224×224 synthetic photos, shared by the tests.</summary>
     public sealed class TrainedRuns : IDisposable
@@ -125,6 +127,43 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
         }
     }
 
+    /// <summary>The issue-10 check: real JPEGs of mixed sizes, some with EXIF orientations, through graft predict, the
+    /// ML.NET zip (as the README's snippet loads it) and the ONNX export fed by the README's recipe.</summary>
+    [Fact]
+    public void Exports_OnRealJpegsOfMixedSizesAndOrientations_MatchGraftPredict()
+    {
+        var folder = Path.Combine(_runs.Root, "real-photos");
+        var images = RealPhotos.Write(folder);
+        Assert.True(images.Count >= 50, $"{images.Count} photos");
+        var run = _runs.Run("mlp");
+        var expected = Predict(run, [folder]);
+        Assert.Equal(images.Count, expected.Count);
+
+        var zip = Path.Combine(_runs.Root, "real-mlp.zip");
+        Assert.Equal(0, GraftCli.Run("export", "--run", run, "--format", "mlnet", "-o", zip).Exit);
+        var ml = new MLContext();
+        var engine = ml.Model.CreatePredictionEngine<ImageInput, ImageOutput>(ml.Model.Load(zip, out _));
+        var zipDelta = images.Max(image => MaxDelta(expected[image], engine.Predict(new ImageInput { ImagePath = image }).Score));
+
+        var onnx = Path.Combine(_runs.Root, "real-mlp.onnx");
+        Assert.Equal(0, GraftCli.Run("export", "--run", run, "--format", "onnx", "-o", onnx).Exit);
+        using var session = new InferenceSession(onnx);
+        var decoder = new Graft.FeatureCache.Decoding.ImageDecoder();
+        var onnxDelta = images.Max(image =>
+        {
+            using var decoded = decoder.Decode(Graft.FeatureCache.Datasets.ImageData.Encoded(File.ReadAllBytes(image)));
+            using var tensor = OrtValue.CreateTensorValueFromMemory(DocumentedPreprocessing.Tensor(decoded, 224), [1, 3, 224, 224]);
+            using var results = session.Run(new RunOptions(), ["image"], [tensor], ["probabilities"]);
+            return MaxDelta(expected[image], results[0].GetTensorDataAsSpan<float>().ToArray());
+        });
+
+        _output.WriteLine($"{images.Count} JPEGs: max |dp| zip {zipDelta:E2}, onnx (README recipe) {onnxDelta:E2}");
+        Assert.True(zipDelta <= 1e-3, $"ML.NET zip: max |dp| {zipDelta:E2} over {images.Count} JPEGs");
+        Assert.True(onnxDelta <= 1e-3, $"ONNX export: max |dp| {onnxDelta:E2} over {images.Count} JPEGs");
+    }
+
+    private static double MaxDelta(float[] a, float[] b) => a.Zip(b, (x, y) => Math.Abs((double)x - y)).Max();
+
     [Fact]
     public void Evaluate_Json_HasConsistentMetrics()
     {
@@ -154,6 +193,13 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
         var summary = File.ReadAllText(Path.Combine(run, "summary.txt"));
         Assert.Contains("Non-trainable params: 15,908,800", summary);
         Assert.Contains("Trainable params: " + (512 * 512 + 512 + 512 * 3 + 3).ToString("N0", System.Globalization.CultureInfo.InvariantCulture), summary);
+    }
+
+    [Fact]
+    public void TrainHead_LightGbmSummary_SaysItsParamsAreTreesNotWeights()
+    {
+        var summary = File.ReadAllText(Path.Combine(_runs.Run("lightgbm"), "summary.txt"));
+        Assert.Contains("LightGBM's trainable params are its trees' split thresholds and leaf values", summary);
     }
 
     [Fact]

@@ -153,6 +153,7 @@ public sealed class BenchHeadsSettings : GraftSettings
     public string? Backbone { get; init; }
 
     [CommandOption("--json")]
+    [Description("Print the result as one JSON object on stdout; progress lines go to stderr.")]
     public bool Json { get; init; }
 }
 
@@ -164,6 +165,8 @@ public sealed class BenchHeadsCommand(IAnsiConsole console) : Command<BenchHeads
         var (n, d) = new BenchReadSettings { Synthetic = settings.Synthetic }.ParseSynthetic();
         var heads = settings.Heads.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(h => BackboneSettings.ParseEnum<HeadTrainer.HeadKind>(h, "--heads")!.Value).Distinct().ToList();
+        // With --json, stdout carries only the JSON object; the progress lines go to stderr.
+        var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
         var result = HeadsBenchmark.Run(new HeadsBenchOptions
         {
             Count = n,
@@ -171,7 +174,7 @@ public sealed class BenchHeadsCommand(IAnsiConsole console) : Command<BenchHeads
             Classes = settings.Classes,
             Heads = heads,
             Backbone = settings.Backbone is null ? null : BackboneCatalog.Default().Resolve(settings.Backbone),
-        }, settings.Json ? null : new Progress<string>(m => console.MarkupLineInterpolated($"[grey]{m}[/]")));
+        }, new SyncProgress<string>(m => view.MarkupLineInterpolated($"[grey]{m}[/]")), cancel);
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(result, JsonOutput.Options));

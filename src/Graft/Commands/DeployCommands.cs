@@ -20,14 +20,17 @@ public sealed class PredictSettings : GraftSettings
     public string[] Paths { get; init; } = [];
 
     [CommandOption("-k|--top-k <K>")]
+    [Description("How many classes to show per image, most probable first.")]
     [DefaultValue(5)]
     public int TopK { get; init; } = 5;
 
     [CommandOption("--device <DEVICE>")]
+    [Description("auto, cpu or cuda (cuda:N for GPU N); auto uses CUDA when a GPU and its libraries are usable.")]
     [DefaultValue("auto")]
     public string Device { get; init; } = "auto";
 
     [CommandOption("--batch-size <N>")]
+    [Description("Images per backbone call.")]
     [DefaultValue(32)]
     public int BatchSize { get; init; } = 32;
 
@@ -37,6 +40,7 @@ public sealed class PredictSettings : GraftSettings
     public double MaxFileMegabytes { get; init; } = 256;
 
     [CommandOption("--json")]
+    [Description("Print the predictions as one JSON array on stdout: path, label, top (label, probability), skipped; progress goes to stderr.")]
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
@@ -57,7 +61,9 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
         using var classifier = ImageClassifier.Open(ModelFileLocator.ExpandHome(settings.Run!),
             new BackboneRunOptions { Device = ExecutionDevice.Parse(settings.Device), MaxBatchSize = Math.Min(settings.BatchSize, files.Count) },
             new DecoderLimits { MaxFileMegabytes = settings.MaxFileMegabytes });
-        var predictions = classifier.Predict(files, settings.TopK);
+        // With --json, stdout carries only the JSON array; progress goes to stderr.
+        var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
+        var predictions = CountProgressView.Run(view, "predict", files.Count, p => classifier.Predict(files, settings.TopK, p));
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(predictions.Select(p => new
@@ -93,6 +99,7 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
 public sealed class ExportSettings : GraftSettings
 {
     [CommandOption("-r|--run <RUNDIR>")]
+    [Description("Run folder written by graft train-head or graft finetune.")]
     public string? Run { get; init; }
 
     [CommandOption("--format <onnx|mlnet>")]
@@ -116,11 +123,16 @@ public sealed class ExportCommand(IAnsiConsole console) : Command<ExportSettings
         var format = BackboneSettings.ParseEnum<ExportFormat>(settings.Format, "--format")!.Value;
         var run = ModelFileLocator.ExpandHome(settings.Run!);
         var output = settings.Out ?? System.IO.Path.Combine(run, format == ExportFormat.Onnx ? "classifier.onnx" : "classifier.zip");
-        var path = ClassifierExport.Export(run, format, OutputPaths.File(output, "--out"));
+        var target = OutputPaths.File(output, "--out");
+        // Composing the graph and (mlnet) fitting the ML.NET pipeline take seconds to a minute: say what is happening.
+        if (!console.Profile.Capabilities.Interactive)
+            console.MarkupLineInterpolated($"[grey]exporting {format.ToString().ToLowerInvariant()}: composing backbone + head…[/]");
+        var path = console.Status().Start($"exporting {format.ToString().ToLowerInvariant()}: composing backbone + head",
+            _ => ClassifierExport.Export(run, format, target));
         console.MarkupLineInterpolated($"wrote {path} ({new FileInfo(path).Length / 1e6:0.0} MB)");
         var note = format == ExportFormat.Onnx
             ? "input 'image': float32 [N,3,H,W] RGB planes 0..255 at the backbone's size; outputs 'probabilities' [N,C], 'class_index' [N]; class names in metadata 'graft.class_names'."
-            : "load with mlContext.Model.Load; input column ImagePath (string); outputs Score (float[C]) and PredictedLabel (string[1]). See README.";
+            : "load with mlContext.Model.Load in an app that references the Graft.MlNet package (it decodes and resizes as Graft does); input column ImagePath (string); outputs Score (float[C]) and PredictedLabel (string[1]). See README.";
         console.MarkupLineInterpolated($"[grey]{note}[/]");
         return 0;
     }

@@ -23,12 +23,20 @@ public class CacheSettings : GraftSettings
     public FeatureStore OpenStore() => FeatureStore.Open(ModelFileLocator.ExpandHome(Cache!));
 }
 
-/// <summary><c>graft features info</c>: every set in a cache, with counts per split and a health check.</summary>
-public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSettings>
+public sealed class FeaturesInfoSettings : CacheSettings
 {
-    public override int Execute(CommandContext context, CacheSettings settings, CancellationToken cancel)
+    [CommandOption("--json")]
+    [Description("Print the sets as one JSON array: id, backbone, dimension, records, splits (train, validation, test), classes, damaged.")]
+    public bool Json { get; init; }
+}
+
+/// <summary><c>graft features info</c>: every set in a cache, with counts per split and a health check.</summary>
+public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<FeaturesInfoSettings>
+{
+    public override int Execute(CommandContext context, FeaturesInfoSettings settings, CancellationToken cancel)
     {
         var store = settings.OpenStore();
+        var rows = new List<object>();
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("set").AddColumn("backbone").AddColumn("features").AddColumn("records").AddColumn("train").AddColumn("validation").AddColumn("test").AddColumn("classes").AddColumn("health");
         foreach (var set in store.Sets)
@@ -48,25 +56,43 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSet
             {
                 counts[0] = Markup.Escape(e.Message);
             }
+            rows.Add(new
+            {
+                id = set.Id, backbone = set.Spec.BackboneName, dimension = set.Spec.Dimension, records = index.Hashes.Count,
+                splits = new { train = ParseOrNull(counts[0]), validation = ParseOrNull(counts[1]), test = ParseOrNull(counts[2]) },
+                classes = ParseOrNull(classes), damaged = index.Damage.Count,
+                splitLeakage = leaks.Select(l => l.ToString()).ToArray(),
+            });
             var health = index.Damage.Count > 0 ? $"[red]{index.Damage.Count} damaged[/]" : index.TornBytes > 0 ? "[yellow]torn tail ignored[/]" : "[green]ok[/]";
             table.AddRow(set.Id, Markup.Escape(set.Spec.BackboneName), $"{set.Spec.Dimension}-d {set.Spec.DType.ToName()}", index.Hashes.Count.ToString(),
                 counts[0], counts[1], counts[2], classes, health);
-            foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
-            if (leaks.Count > 0)
+            if (!settings.Json)
             {
-                console.MarkupLineInterpolated($"[yellow]set {set.Id}: split leakage: {leaks.Count} image(s) are in more than one split[/]");
-                foreach (var leak in leaks.Take(10)) console.MarkupLineInterpolated($"  {ClassNameRules.Visible(leak.ToString())}");
-                if (leaks.Count > 10) console.MarkupLineInterpolated($"  … and {leaks.Count - 10} more");
+                foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
+                if (leaks.Count > 0)
+                {
+                    console.MarkupLineInterpolated($"[yellow]set {set.Id}: split leakage: {leaks.Count} image(s) are in more than one split[/]");
+                    foreach (var leak in leaks.Take(10)) console.MarkupLineInterpolated($"  {ClassNameRules.Visible(leak.ToString())}");
+                    if (leaks.Count > 10) console.MarkupLineInterpolated($"  … and {leaks.Count - 10} more");
+                }
             }
+        }
+        if (settings.Json)
+        {
+            console.Profile.Out.Writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(rows, Rendering.JsonOutput.Options));
+            return 0;
         }
         console.Write(table);
         return 0;
     }
+
+    private static int? ParseOrNull(string text) => int.TryParse(text, out var n) ? n : null;
 }
 
 public sealed class FeaturesExportSettings : CacheSettings
 {
     [CommandOption("--format <npy|csv>")]
+    [Description("npy: features_SPLIT.npy, labels_SPLIT.npy, ids_SPLIT.txt per split and classes.txt; csv: one CSV per split.")]
     [DefaultValue("npy")]
     public string Format { get; init; } = "npy";
 
@@ -88,7 +114,8 @@ public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<Featur
         var read = set.ReadSplits(manifest);
         var outDir = requestedOut ?? Path.Combine(store.Root, $"export-{set.Id}");
         var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
-        foreach (var f in files) console.MarkupLineInterpolated($"wrote {f}");
+        foreach (var f in files) console.MarkupLineInterpolated($"wrote {Path.GetFullPath(f)}");
+        console.MarkupLineInterpolated($"[bold]exported[/] feature set {set.Id} ({manifest.ClassNames.Count} classes) to {Path.GetFullPath(outDir)}");
         if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");
         return 0;
     }

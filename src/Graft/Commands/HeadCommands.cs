@@ -7,6 +7,7 @@ using Graft.FeatureCache.Datasets;
 using Graft.HeadTrainer;
 using Graft.HeadTrainer.Evaluation;
 using Graft.HeadTrainer.Heads;
+using Graft.HeadTrainer.Runs;
 using Graft.HeadTrainer.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -123,7 +124,7 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
         TrainingResult result;
         if (settings.Json || !console.Profile.Capabilities.Interactive)
         {
-            var plain = settings.Json ? null : new Progress<EpochProgress>(p => console.WriteLine(EpochLine(p)));
+            var plain = settings.Json ? null : new SyncProgress<EpochProgress>(p => console.WriteLine(EpochLine(p)));
             result = HeadTraining.Train(store, settings.FeatureSet, options, settings.Out!, plain, cancel);
         }
         else
@@ -134,7 +135,7 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
                 {
                     var task = ctx.AddTask($"train {options.Head.ToString().ToLowerInvariant()} head", maxValue: 1);
                     var lockObject = new Lock();
-                    var progress = new Progress<EpochProgress>(p =>
+                    var progress = new SyncProgress<EpochProgress>(p =>
                     {
                         lock (lockObject)
                         {
@@ -176,7 +177,10 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
     private static string EpochLine(EpochProgress p)
     {
         var m = p.Metrics;
-        var step = m.L2 is { } l2 ? $"L2 {l2.ToString("G3", CultureInfo.InvariantCulture)}" : $"epoch {p.Step}/{p.MaxSteps}";
+        // LightGBM boosts all its rounds in one fit: "epoch 1/1" would suggest a single round.
+        var step = m.L2 is { } l2 ? $"L2 {l2.ToString("G3", CultureInfo.InvariantCulture)}"
+            : p.Head == HeadKind.LightGbm ? "boosting rounds fitted"
+            : $"epoch {p.Step}/{p.MaxSteps}";
         return $"{p.Head.ToString().ToLowerInvariant()} {step}: loss {m.Loss:0.0000} acc {m.Accuracy:0.000} val_loss {m.ValLoss:0.0000} val_acc {m.ValAccuracy:0.000} ({m.Seconds:0.00} s)";
     }
 }
@@ -188,28 +192,36 @@ public sealed class EvaluateSettings : GraftSettings
     public string? Run { get; init; }
 
     [CommandOption("--split <SPLIT>")]
-    [Description("test (default), validation or train.")]
-    [DefaultValue("test")]
-    public string Split { get; init; } = "test";
+    [Description("auto (default): test, or validation when the data has no test split, said in one line; or test, validation, train.")]
+    [DefaultValue(EvaluationSplit.Auto)]
+    public string Split { get; init; } = EvaluationSplit.Auto;
 
     [CommandOption("-c|--cache <DIR>")]
     [Description("Read features from this cache instead of the one recorded in the run.")]
     public string? Cache { get; init; }
 
     [CommandOption("--json")]
+    [Description("Print the evaluation as one JSON object on stdout; the split-choice line goes to stderr.")]
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
         string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.") : ValidationResult.Success();
 }
 
-/// <summary><c>graft evaluate</c>: metrics.json, confusion matrix, report on a split (the test split by default).</summary>
+/// <summary><c>graft evaluate</c>: metrics, confusion matrix, report on a split (the test split by default, the
+/// validation split when the data has none).</summary>
 public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSettings>
 {
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancel)
     {
-        var report = Evaluator.Evaluate(ModelFileLocator.ExpandHome(settings.Run!), SplitNames.Parse(settings.Split),
-            settings.Cache is null ? null : ModelFileLocator.ExpandHome(settings.Cache));
+        var dir = ModelFileLocator.ExpandHome(settings.Run!);
+        var choice = EvaluationSplit.Resolve(settings.Split, RunFolder.Load(dir).Config);
+        if (choice.Note is not null)
+        {
+            if (settings.Json) Console.Error.WriteLine(choice.Note);
+            else console.MarkupLineInterpolated($"[yellow]{choice.Note}[/]");
+        }
+        var report = Evaluator.Evaluate(dir, choice.Split, settings.Cache is null ? null : ModelFileLocator.ExpandHome(settings.Cache));
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(report.ToJson());
@@ -229,7 +241,7 @@ public static class MetricsView
         var t = new Table().Border(TableBorder.Rounded).AddColumn("metric").AddColumn(new TableColumn(report.Split.ToName()).RightAligned());
         t.AddRow("examples", m.NumExamples.ToString());
         t.AddRow("[bold]accuracy[/]", $"[bold]{m.Accuracy:P2}[/]");
-        t.AddRow("top-5 accuracy", $"{m.Top5Accuracy:P2}");
+        t.AddRow($"top-{Math.Min(5, m.ClassNames.Count)} accuracy", $"{m.Top5Accuracy:P2}"); // top-5 of 2 classes is always 100 %
         t.AddRow("macro F1", $"{m.MacroF1:0.0000}");
         t.AddRow("log loss", $"{m.LogLoss:0.0000}");
         console.Write(t);

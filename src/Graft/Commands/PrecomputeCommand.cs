@@ -51,7 +51,7 @@ public sealed class PrecomputeSettings : BackboneSettings
     public double MaxMegapixels { get; init; } = 100;
 
     [CommandOption("--json")]
-    [Description("Print the summary as one JSON object instead of tables.")]
+    [Description("Print the summary as one JSON object on stdout instead of tables; progress goes to stderr.")]
     public bool Json { get; init; }
 
     public override ValidationResult Validate()
@@ -102,9 +102,9 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
             console.MarkupLineInterpolated($"[bold]backbone[/] {backbone.Name} → {backbone.Output.Dimension}-d, {backbone.Preprocess.Width}×{backbone.Preprocess.Height}; shard {options.Shard}; dtype {options.DType.ToName()}");
         }
 
-        var summary = settings.Json
-            ? FeaturePrecomputer.Run(dataset, backbone, store, options, null, cancel)
-            : ProgressView.Run(console, "precompute", p => FeaturePrecomputer.Run(dataset, backbone, store, options, p, cancel));
+        // With --json, stdout carries only the summary object; the progress (bar or periodic lines) goes to stderr.
+        var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
+        var summary = ProgressView.Run(view, "precompute", p => FeaturePrecomputer.Run(dataset, backbone, store, options, p, cancel));
 
         if (settings.Json)
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonOutput.Options));

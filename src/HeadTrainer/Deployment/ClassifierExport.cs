@@ -2,8 +2,8 @@ using Google.Protobuf;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Preprocessing;
 using Graft.HeadTrainer.Runs;
+using Graft.MlNet;
 using Microsoft.ML;
-using Microsoft.ML.Transforms.Image;
 using Onnx;
 using Graft.FeatureCache.Onnx;
 
@@ -14,13 +14,14 @@ public enum ExportFormat
 {
     /// <summary>One ONNX file: preprocessing + backbone + head, image tensor in, probabilities out.</summary>
     Onnx,
-    /// <summary>An ML.NET model zip: LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel → class name.</summary>
+    /// <summary>An ML.NET model zip: Graft's decode + resize (Graft.MlNet) → ExtractPixels → ApplyOnnxModel → class name.</summary>
     MlNet,
 }
 
 /// <summary>
-/// Writes a trained run as a deployable classifier. Both formats carry the backbone, its preprocessing and the head,
-/// so the receiving application needs nothing from Graft.
+/// Writes a trained run as a deployable classifier. Both formats carry the backbone, its normalisation and the head.
+/// The ONNX file takes pixels already decoded and resized as Graft does (README: "Export"); the ML.NET zip decodes and
+/// resizes itself with Graft's code, so the receiving application references the small Graft.MlNet package.
 /// </summary>
 public static class ClassifierExport
 {
@@ -68,18 +69,16 @@ public static class ClassifierExport
         return (file.ReadRunnable(), file.LoadMeanImage());
     }
 
-    /// <summary>The pipeline a plain ML.NET application loads with <c>mlContext.Model.Load</c>; the ONNX bytes are
-    /// stored inside the zip.</summary>
+    /// <summary>The pipeline an ML.NET application loads with <c>mlContext.Model.Load</c> once it references the
+    /// Graft.MlNet package; the ONNX bytes are stored inside the zip. Images are decoded and resized by Graft's own code
+    /// (<see cref="GraftImageTransform"/>), not by ML.NET's LoadImages/ResizeImages, whose decoder ignores EXIF
+    /// orientation and whose resampler is not the one the training features were made with (|Δp| up to 0.23).</summary>
     private static void SaveMlNet(PreprocessSpec p, IReadOnlyList<string> classNames, string onnxPath, string outPath)
     {
         var ml = new MLContext(seed: 0);
         var empty = ml.Data.LoadFromEnumerable(Array.Empty<ImageRow>());
-        var resizing = p.Resize == ResizeMode.CenterCrop
-            ? ImageResizingEstimator.ResizingKind.IsoCrop
-            : ImageResizingEstimator.ResizingKind.Fill;
         var names = classNames.Select((name, i) => new KeyValuePair<long, string>(i, name));
-        var pipeline = ml.Transforms.LoadImages("graft_image", imageFolder: "", inputColumnName: ImagePathColumn)
-            .Append(ml.Transforms.ResizeImages("graft_image", p.Width, p.Height, inputColumnName: "graft_image", resizing: resizing))
+        var pipeline = GraftImageTransform.Create(ml, p, ImagePathColumn, "graft_image")
             .Append(ml.Transforms.ExtractPixels(ClassifierOnnx.ImageInput, "graft_image"))
             .Append(ml.Transforms.ApplyOnnxModel([ClassifierOnnx.ProbabilitiesOutput, ClassifierOnnx.ClassIndexOutput], [ClassifierOnnx.ImageInput], onnxPath))
             .Append(ml.Transforms.CopyColumns(ScoreColumn, ClassifierOnnx.ProbabilitiesOutput))

@@ -92,8 +92,9 @@ public sealed class ImageClassifier : IDisposable
         return ScoreReader.Read(_head.Transform(view), ClassNames.Count);
     }
 
-    /// <summary>Predicts every file, <paramref name="topK"/> classes each. Unusable images come back with a reason.</summary>
-    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> files, int topK = 5)
+    /// <summary>Predicts every file, <paramref name="topK"/> classes each. Unusable images come back with a reason.
+    /// <paramref name="progress"/> hears the number of files done after each batch.</summary>
+    public IReadOnlyList<ImagePrediction> Predict(IReadOnlyList<string> files, int topK = 5, IProgress<int>? progress = null)
     {
         var results = new ImagePrediction?[files.Count];
         var batch = _backbone.MaxBatchSize;
@@ -121,7 +122,11 @@ public sealed class ImageClassifier : IDisposable
                 }
             });
             var rows = Enumerable.Range(0, count).Where(k => tensors[k] is not null).ToList();
-            if (rows.Count == 0) continue;
+            if (rows.Count == 0)
+            {
+                progress?.Report(start + count);
+                continue;
+            }
             for (var r = 0; r < rows.Count; r++)
             {
                 tensors[rows[r]].AsSpan(0, len).CopyTo(_backbone.InputBuffer.AsSpan(r * len, len));
@@ -132,6 +137,7 @@ public sealed class ImageClassifier : IDisposable
             var scores = Score(features, rows.Count);
             for (var r = 0; r < rows.Count; r++)
                 results[start + rows[r]] = new ImagePrediction(files[start + rows[r]], Top(scores.AsSpan(r * ClassNames.Count, ClassNames.Count), topK));
+            progress?.Report(start + count);
         }
         return results!;
     }

@@ -60,6 +60,8 @@ public static class ConfusionPlot
                         FontSize = Math.Clamp(cell * 0.3, 7, 13),
                         TextColor = data[p, t] > 0.5 ? OxyColors.White : OxyColors.Black,
                     });
-        return PlotImages.Png(model, size, size - 40);
+        // Few classes make a small plot: widen it to fit the title (about 8.5 px per character at 14 pt), or it is clipped.
+        var width = Math.Max(size, (int)(title.Length * 8.5) + 60);
+        return PlotImages.Png(model, width, size - 40);
     }
 }

@@ -17,6 +17,8 @@ public sealed record ParameterSummary
     /// <summary>Backbone parameters; null when the backbone's ONNX file was not found.</summary>
     public long? BackboneParameters { get; init; }
 
+    private const string LightGbmLayer = "lightgbm";
+
     public long TrainableParameters => Layers.Where(l => l.Trainable).Sum(l => l.Parameters);
 
     public long NonTrainableParameters => Layers.Where(l => !l.Trainable).Sum(l => l.Parameters);
@@ -48,7 +50,7 @@ public sealed record ParameterSummary
                 break;
             case HeadKind.LightGbm:
                 var trees = head.Selection.TryGetValue("trees", out var t) ? t : "?";
-                layers.Add(new("lightgbm", $"LightGBM, {trees} trees", $"(None, {c})", head.ParameterCount, Trainable: true));
+                layers.Add(new(LightGbmLayer, $"LightGBM, {trees} trees", $"(None, {c})", head.ParameterCount, Trainable: true));
                 break;
         }
         return new ParameterSummary { Model = $"{backbone.Name}_{head.Kind.ToName()}", Layers = layers, BackboneParameters = backbone.Parameters };
@@ -73,6 +75,8 @@ public sealed record ParameterSummary
         text.AppendLine($"Trainable params: {TrainableParameters.ToString("N0", CultureInfo.InvariantCulture)}");
         text.AppendLine($"Non-trainable params: {NonTrainableParameters.ToString("N0", CultureInfo.InvariantCulture)}");
         if (BackboneParameters is null) text.AppendLine("(backbone parameters unknown: its ONNX file was not found)");
+        if (Layers.Any(l => l.Name == LightGbmLayer))
+            text.AppendLine("(LightGBM's trainable params are its trees' split thresholds and leaf values, fitted by boosting, not weights)");
         return text.ToString();
     }
 }
