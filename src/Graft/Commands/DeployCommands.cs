@@ -9,12 +9,8 @@ using Spectre.Console.Cli;
 
 namespace Graft.Cli.Commands;
 
-public sealed class PredictSettings : GraftSettings
+public sealed class PredictSettings : RunSettings
 {
-    [CommandOption("-r|--run <RUNDIR>")]
-    [Description("Run folder written by graft train-head.")]
-    public string? Run { get; init; }
-
     [CommandArgument(0, "<IMAGE|FOLDER>")]
     [Description("Image files, or folders searched recursively for images.")]
     public string[] Paths { get; init; } = [];
@@ -44,7 +40,7 @@ public sealed class PredictSettings : GraftSettings
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.")
+        base.Validate() is { Successful: false } invalid ? invalid
         : MaxFileMegabytes <= 0 ? ValidationResult.Error("--max-file-megabytes must be positive.")
         : TopK < 1 ? ValidationResult.Error("--top-k must be at least 1.")
         : BatchSize < 1 ? ValidationResult.Error("--batch-size must be at least 1.")
@@ -96,12 +92,8 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictSettin
     }
 }
 
-public sealed class ExportSettings : GraftSettings
+public sealed class ExportSettings : RunSettings
 {
-    [CommandOption("-r|--run <RUNDIR>")]
-    [Description("Run folder written by graft train-head or graft finetune.")]
-    public string? Run { get; init; }
-
     [CommandOption("--format <onnx|mlnet>")]
     [Description("onnx: one ONNX classifier (image tensor in, probabilities out); mlnet: an ML.NET model zip for PredictionEngine.")]
     [DefaultValue("onnx")]
@@ -112,7 +104,7 @@ public sealed class ExportSettings : GraftSettings
     public string? Out { get; init; }
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.") : ValidationResult.Success();
+        base.Validate();
 }
 
 /// <summary><c>graft export</c>.</summary>

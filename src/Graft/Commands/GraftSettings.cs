@@ -3,6 +3,7 @@ using System.Globalization;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Preprocessing;
+using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace Graft.Cli.Commands;
@@ -16,6 +17,18 @@ public class GraftSettings : CommandSettings
 }
 
 /// <summary>Options that pick a dataset.</summary>
+/// <summary>Options of every command that works on a run folder: <c>--run</c>, required, with one wording.</summary>
+public class RunSettings : GraftSettings
+{
+    [CommandOption("-r|--run <RUNDIR>")]
+    [Description("Run folder written by graft train-head, or RUNDIR/finetune written by graft finetune.")]
+    public string? Run { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required (a folder written by graft train-head or graft finetune).")
+        : base.Validate();
+}
+
 public class DatasetSettings : GraftSettings
 {
     [CommandOption("-d|--data <PATH>")]

@@ -185,12 +185,8 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
     }
 }
 
-public sealed class EvaluateSettings : GraftSettings
+public sealed class EvaluateSettings : RunSettings
 {
-    [CommandOption("-r|--run <RUNDIR>")]
-    [Description("Run folder written by graft train-head.")]
-    public string? Run { get; init; }
-
     [CommandOption("--split <SPLIT>")]
     [Description("auto (default): test, or validation when the data has no test split, said in one line; or test, validation, train.")]
     [DefaultValue(EvaluationSplit.Auto)]
@@ -205,7 +201,7 @@ public sealed class EvaluateSettings : GraftSettings
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.") : ValidationResult.Success();
+        base.Validate();
 }
 
 /// <summary><c>graft evaluate</c>: metrics, confusion matrix, report on a split (the test split by default, the

@@ -9,19 +9,15 @@ using Spectre.Console.Cli;
 
 namespace Graft.Cli.Commands;
 
-public sealed class ReportSettings : GraftSettings
+public sealed class ReportSettings : RunSettings
 {
-    [CommandOption("-r|--run <RUNDIR>")]
-    [Description("Run folder written by graft train-head.")]
-    public string? Run { get; init; }
-
     [CommandOption("--split <SPLIT>")]
     [Description("auto (default): test, or validation when the data has no test split, said in one line; or test, validation, train.")]
     [DefaultValue(EvaluationSplit.Auto)]
     public string Split { get; init; } = EvaluationSplit.Auto;
 
     public override ValidationResult Validate() =>
-        string.IsNullOrWhiteSpace(Run) ? ValidationResult.Error("--run RUNDIR is required.") : ValidationResult.Success();
+        base.Validate();
 }
 
 /// <summary><c>graft report</c>: a run at a glance — backbone, head, parameters, validation and evaluation figures — and

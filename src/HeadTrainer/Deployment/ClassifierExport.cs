@@ -84,9 +84,7 @@ public static class ClassifierExport
             .Append(ml.Transforms.CopyColumns(ScoreColumn, ClassifierOnnx.ProbabilitiesOutput))
             .Append(ml.Transforms.Conversion.MapValue(PredictedLabelColumn, names, ClassifierOnnx.ClassIndexOutput));
         var model = pipeline.Fit(empty);
-        var tmp = outPath + ".tmp";
-        ml.Model.Save(model, empty.Schema, tmp);
-        File.Move(tmp, outPath, overwrite: true);
+        AtomicFile.Write(outPath, tmp => ml.Model.Save(model, empty.Schema, tmp));
     }
 
     private sealed class ImageRow

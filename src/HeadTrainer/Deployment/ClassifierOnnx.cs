@@ -4,6 +4,8 @@ using Google.Protobuf;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Preprocessing;
 using Onnx;
+using Graft.FeatureCache.Onnx;
+using static Graft.FeatureCache.Onnx.OnnxProto;
 
 namespace Graft.HeadTrainer.Deployment;
 
@@ -182,47 +184,10 @@ public static class ClassifierOnnx
 
     private static void Meta(ModelProto model, string key, string value) => model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
 
-    private static TensorProto Floats(string name, long[] dims, float[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        t.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan()));
-        return t;
-    }
+    private static TensorProto Floats(string name, long[] dims, float[] values) => OnnxProto.FloatTensor(name, dims, values);
 
-    private static TensorProto Int64s(string name, long[] values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        t.Dims.Add(values.Length);
-        t.Int64Data.AddRange(values);
-        return t;
-    }
+    private static TensorProto Int64s(string name, long[] values) => OnnxProto.Int64Tensor(name, values);
 
-    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes)
-    {
-        var n = new NodeProto { OpType = op, Name = outputs[0] };
-        n.Input.AddRange(inputs);
-        n.Output.AddRange(outputs);
-        n.Attribute.AddRange(attributes);
-        return n;
-    }
-
-    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var a = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        a.Ints.AddRange(values);
-        return a;
-    }
-
-    private static TensorShapeProto.Types.Dimension Dim(long v) => new() { DimValue = v };
-    private static TensorShapeProto.Types.Dimension Dim(string p) => new() { DimParam = p };
-
-    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims);
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
-    }
+    private static NodeProto Node(string op, string[] inputs, string[] outputs, params AttributeProto[] attributes) =>
+        OnnxProto.Node(op, outputs[0], inputs, outputs, attributes);
 }

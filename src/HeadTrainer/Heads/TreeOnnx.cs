@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Onnx;
 using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML;
@@ -20,7 +21,7 @@ internal static class TreeOnnx
     {
         using var stream = new MemoryStream();
         ml.Model.ConvertToOnnx(model, FeatureOnlyView.Create(ml, dimension), stream);
-        var onnx = ModelProto.Parser.ParseFrom(stream.ToArray());
+        var onnx = OnnxModelReader.Parse(stream.ToArray(), "ML.NET's ONNX export of the LightGBM head");
         var graph = onnx.Graph;
         var score = graph.Output.FirstOrDefault(o => o.Name == ExportedScore)
             ?? throw new InvalidOperationException($"ML.NET's ONNX export has no '{ExportedScore}' output.");

@@ -8,12 +8,8 @@ using Graft.FineTuner.Training.Augmentation;
 
 namespace Graft.Cli.Commands.FineTune;
 
-public sealed class FineTuneSettings : GraftSettings
+public sealed class FineTuneSettings : RunSettings
 {
-    [CommandOption("-r|--run <RUNDIR>")]
-    [Description("Head-training run folder (graft train-head --out). Fine-tuning continues its head and history; output in RUNDIR/finetune.")]
-    public string? Run { get; init; }
-
     [CommandOption("--train-top <N>")]
     [Description("Train the top N backbone layers (NASNetLarge: 339 of 1039). 0 trains the head only.")]
     public int? TrainTop { get; init; }
@@ -143,7 +139,7 @@ public sealed class FineTuneSettings : GraftSettings
 
     public override ValidationResult Validate()
     {
-        if (string.IsNullOrWhiteSpace(Run)) return ValidationResult.Error("--run RUNDIR is required (the head-training run to continue).");
+        if (base.Validate() is { Successful: false } invalid) return invalid;
         try
         {
             ToOptions().Validate(); // the library owns the rules and their wording; the CLI only reports them early
