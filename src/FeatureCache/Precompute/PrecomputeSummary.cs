@@ -26,6 +26,9 @@ public sealed record PrecomputeSummary
     public IReadOnlyList<string> DatasetWarnings { get; init; } = [];
     /// <summary>Damage found in existing segments (their images were computed again).</summary>
     public required IReadOnlyList<string> StoreDamage { get; init; }
+    /// <summary>What precompute repaired in the cache before computing (a damaged set.json rewritten, leftovers of
+    /// killed runs removed).</summary>
+    public IReadOnlyList<string> StoreRepairs { get; init; } = [];
     /// <summary>True when the run stopped early (cancelled); finished work is kept and the same command resumes.</summary>
     public bool Interrupted { get; init; }
 

@@ -36,20 +36,32 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<CacheSet
             var index = set.ScanIndex();
             string[] counts = ["-", "-", "-"];
             var classes = "-";
+            IReadOnlyList<string> goneSegments = [];
+            var missingRows = 0;
             try
             {
                 var m = set.LoadManifest();
                 counts = [.. new[] { Split.Train, Split.Validation, Split.Test }.Select(s => m.Items.Count(i => i.Split == s.ToName() && i.Sha256 is not null).ToString())];
                 classes = m.ClassNames.Count.ToString();
+                goneSegments = set.MissingSegments(m);
+                missingRows = m.Items.Count(i => i.Sha256 is not null && !index.Hashes.Contains(ContentHash.Parse(i.Sha256)));
             }
             catch (GraftException e)
             {
                 counts[0] = Markup.Escape(e.Message);
             }
-            var health = index.Damage.Count > 0 ? $"[red]{index.Damage.Count} damaged[/]" : index.TornBytes > 0 ? "[yellow]torn tail ignored[/]" : "[green]ok[/]";
+            var health = new List<string>();
+            if (goneSegments.Count > 0) health.Add($"[red]{goneSegments.Count} segment{(goneSegments.Count > 1 ? "s" : "")} missing[/]");
+            if (missingRows > 0) health.Add($"[red]{missingRows} images without features[/]");
+            if (index.Damage.Count > 0) health.Add($"[red]{index.Damage.Count} damaged[/]");
+            if (index.TornBytes > 0) health.Add("[yellow]torn tail ignored[/]");
+            if (health.Count == 0) health.Add("[green]ok[/]");
             table.AddRow(set.Id, Markup.Escape(set.Spec.BackboneName), $"{set.Spec.Dimension}-d {set.Spec.DType.ToName()}", index.Hashes.Count.ToString(),
-                counts[0], counts[1], counts[2], classes, health);
+                counts[0], counts[1], counts[2], classes, string.Join(", ", health));
             foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
+            foreach (var g in goneSegments) console.MarkupLineInterpolated($"[red]set {set.Id}: segment {g} is missing (deleted or not copied)[/]");
+            if (missingRows > 0)
+                console.MarkupLineInterpolated($"[red]set {set.Id}: {missingRows} images of the manifest have no features; graft precompute with the same --data, --backbone and --dtype recomputes them.[/]");
         }
         console.Write(table);
         return 0;
@@ -65,6 +77,10 @@ public sealed class FeaturesExportSettings : CacheSettings
     [CommandOption("-o|--out <DIR>")]
     [Description("Output folder. Default: CACHE/export-SET.")]
     public string? Out { get; init; }
+
+    [CommandOption("--allow-missing")]
+    [Description("Export without the images whose cached features are missing or damaged, instead of refusing.")]
+    public bool AllowMissing { get; init; }
 }
 
 /// <summary><c>graft features export</c>.</summary>
@@ -77,10 +93,38 @@ public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<Featur
         var set = store.Select(settings.FeatureSet);
         var manifest = set.LoadManifest();
         var read = set.ReadSplits(manifest);
+        MissingFeatures.Check(set, manifest, read, settings.AllowMissing);
         var outDir = settings.Out ?? Path.Combine(store.Root, $"export-{set.Id}");
         var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
         foreach (var f in files) console.MarkupLineInterpolated($"wrote {f}");
         if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");
         return 0;
+    }
+}
+
+public sealed class FeaturesMergeSettings : GraftSettings
+{
+    [CommandArgument(0, "<SOURCES>")]
+    [Description("Cache folders to combine (each written by graft precompute, e.g. one per --shard).")]
+    public string[] Sources { get; init; } = [];
+
+    [CommandOption("--into <DIR>")]
+    [Description("The cache folder that receives them (created if needed; may already hold shards).")]
+    public string? Into { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Into) ? ValidationResult.Error("--into DIR is required.")
+        : Sources.Length == 0 ? ValidationResult.Error("Name at least one source cache folder.")
+        : ValidationResult.Success();
+}
+
+/// <summary><c>graft features merge</c>: shard folders into one cache, refused when they do not belong together.</summary>
+public sealed class FeaturesMergeCommand(IAnsiConsole console) : Command<FeaturesMergeSettings>
+{
+    public override int Execute(CommandContext context, FeaturesMergeSettings settings, CancellationToken cancel)
+    {
+        var summary = FeatureMerge.Merge(settings.Sources.Select(ModelFileLocator.ExpandHome).ToList(), ModelFileLocator.ExpandHome(settings.Into!));
+        console.MarkupLineInterpolated($"merged {summary.Sources} cache folders into [bold]{summary.Destination}[/]: {summary.SegmentsCopied} segments ({summary.BytesCopied / 1e6:0.0} MB) and {summary.ManifestsCopied} shard manifests copied");
+        return ExitCodes.Ok;
     }
 }

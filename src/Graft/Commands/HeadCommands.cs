@@ -72,6 +72,10 @@ public sealed class TrainHeadSettings : CacheSettings
     [Description("Replace an existing run folder.")]
     public bool Overwrite { get; init; }
 
+    [CommandOption("--allow-missing")]
+    [Description("Train without the images whose cached features are missing or damaged, instead of refusing; recorded in config.json.")]
+    public bool AllowMissing { get; init; }
+
     [CommandOption("--json")]
     public bool Json { get; init; }
 
@@ -89,6 +93,7 @@ public sealed class TrainHeadSettings : CacheSettings
             ValidationFraction = ValidationFraction ?? defaults.ValidationFraction,
             HoldOutValidation = HoldOut,
             Overwrite = Overwrite,
+            AllowMissing = AllowMissing,
             Linear = defaults.Linear with
             {
                 L2 = L2,
@@ -113,7 +118,7 @@ public sealed class TrainHeadSettings : CacheSettings
 }
 
 /// <summary><c>graft train-head</c>: a head on cached features, in seconds.</summary>
-public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSettings>
+public sealed class TrainHeadCommand(IAnsiConsole console, ErrorConsole errors) : Command<TrainHeadSettings>
 {
     public override int Execute(CommandContext context, TrainHeadSettings settings, CancellationToken cancel)
     {
@@ -122,7 +127,9 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
         TrainingResult result;
         if (settings.Json || !console.Profile.Capabilities.Interactive)
         {
-            var plain = settings.Json ? null : new Progress<EpochProgress>(p => console.WriteLine(EpochLine(p)));
+            // With --json, standard output holds only the JSON document: epoch lines go to standard error.
+            var lines = settings.Json ? errors.Console : console;
+            var plain = new Progress<EpochProgress>(p => lines.WriteLine(EpochLine(p)));
             result = HeadTraining.Train(store, settings.FeatureSet, options, settings.Out!, plain, cancel);
         }
         else
@@ -195,6 +202,10 @@ public sealed class EvaluateSettings : GraftSettings
     [Description("Read features from this cache instead of the one recorded in the run.")]
     public string? Cache { get; init; }
 
+    [CommandOption("--allow-missing")]
+    [Description("Evaluate without the images whose cached features are missing or damaged, instead of refusing.")]
+    public bool AllowMissing { get; init; }
+
     [CommandOption("--json")]
     public bool Json { get; init; }
 
@@ -208,7 +219,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancel)
     {
         var report = Evaluator.Evaluate(ModelFileLocator.ExpandHome(settings.Run!), SplitNames.Parse(settings.Split),
-            settings.Cache is null ? null : ModelFileLocator.ExpandHome(settings.Cache));
+            settings.Cache is null ? null : ModelFileLocator.ExpandHome(settings.Cache), settings.AllowMissing);
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(report.ToJson());

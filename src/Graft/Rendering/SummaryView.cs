@@ -27,6 +27,7 @@ public static class SummaryView
         }
         foreach (var warning in s.DatasetWarnings) console.MarkupLineInterpolated($"[yellow]dataset warning:[/] {warning}");
         foreach (var damage in s.StoreDamage) console.MarkupLineInterpolated($"[red]damaged cache data, recomputed:[/] {damage}");
+        foreach (var repair in s.StoreRepairs) console.MarkupLineInterpolated($"[yellow]cache repaired:[/] {repair}");
         if (s.Interrupted) console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
     }
 }
