@@ -60,6 +60,24 @@ public sealed class HostileCliTests : IDisposable
     }
 
     [Fact]
+    public void GarbageSetJson_Exit2WithAHint_PrecomputeRepairsIt()
+    {
+        var args = Precomputed();
+        var set = FeatureStore.Open(P("cache")).Select();
+        File.WriteAllText(Path.Combine(set.Directory, "set.json"), "{ not json");
+
+        var (exit, output) = GraftCli.Run("train-head", "--cache", P("cache"), "--out", P("run"));
+        Assert.Equal(ExitCodes.UserError, exit);
+        Assert.Contains("damaged set.json", output);
+        Assert.Contains("hint: Rerun the graft precompute", output.Replace("\n", ""));
+
+        var repair = GraftCli.Run(args);
+        Assert.Equal(0, repair.Exit);
+        Assert.Equal(30, PrecomputeCommandTests.Json(repair.Output).GetProperty("reused").GetInt32());
+        Assert.Equal(0, GraftCli.Run("train-head", "--cache", P("cache"), "--out", P("run")).Exit);
+    }
+
+    [Fact]
     public void TrainHead_AllowMissing_IsRecordedInConfigJson()
     {
         Precomputed(test: false); // every block holds train or validation rows

@@ -7,7 +7,8 @@ namespace Graft.FeatureCache.Store;
 /// <summary>
 /// One folder of a feature cache: features made by one backbone with one preprocessing and dtype
 /// (<see cref="FeatureSetSpec"/>), in append-only segments written by any number of processes, plus the dataset
-/// manifests of the shards that filled it. Combining shards is copying their files into the folder.
+/// manifests of the shards that filled it. Shards computed into separate folders are combined with
+/// <see cref="FeatureMerge"/> (<c>graft features merge</c>), which checks they belong together.
 /// </summary>
 public sealed class FeatureSet
 {

@@ -9,6 +9,7 @@ namespace Graft.FeatureCache.Store;
 /// CACHE/sets/&lt;set id&gt;/set.json          the FeatureSetSpec that names the folder
 /// CACHE/sets/&lt;set id&gt;/seg-*.gfs         append-only feature segments (one per precompute process)
 /// CACHE/sets/&lt;set id&gt;/manifest-I-of-N.json   images, labels and splits of each finished shard
+/// CACHE/sets/&lt;set id&gt;/.precompute-I-of-N.lock   held by the precompute of that shard (FileLock); kept
 /// </code>
 /// Features are keyed by (set id = model hash + preprocessing + dtype, image content hash); see
 /// <see cref="FeatureSetSpec"/> and <see cref="ContentHash"/>.

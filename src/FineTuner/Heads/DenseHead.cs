@@ -93,8 +93,7 @@ public sealed record DenseHead : IHeadWeights
         var json = new HeadJson(InputDimension, ClassNames.ToArray(), Normalization is not null,
             Layers.Select(l => new HeadLayerJson(l.Inputs, l.Outputs, l.Activation.ToString().ToLowerInvariant(), l.DropoutBefore)).ToArray());
         var path = Path.Combine(directory, JsonFile);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(json, Json));
-        File.Move(path + ".tmp", path, overwrite: true);
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(json, Json));
     }
 
     public static DenseHead Load(string directory)

@@ -111,9 +111,7 @@ public static class HeadOnnxFile
         var model = new ModelProto { IrVersion = 7, ProducerName = "graft-finetune", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         model.MetadataProps.Add(new StringStringEntryProto { Key = ClassNamesKey, Value = JsonSerializer.Serialize(dense.ClassNames) });
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(tmp, model.ToByteArray());
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, model.ToByteArray());
     }
 
     /// <summary>[rows, cols] row-major → [cols, rows].</summary>

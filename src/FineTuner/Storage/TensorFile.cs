@@ -48,14 +48,13 @@ public static class TensorFile
         buffer.Write(scratch);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+        AtomicFile.Write(path, tmp =>
         {
+            using var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None);
             buffer.Position = 0;
             buffer.CopyTo(file);
             file.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 
     /// <summary>Reads every entry. Throws <see cref="GraftException"/> for a missing, truncated or damaged file.</summary>

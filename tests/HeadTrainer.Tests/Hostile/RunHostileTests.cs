@@ -150,7 +150,13 @@ public sealed class RunHostileTests : IDisposable
 
         other!.Dispose();
         HeadTraining.Train(FeatureStore.Open(_dir.Sub("cache")), null, Linear, run);
-        Assert.Throws<GraftException>(() => { using var _ = FileLock.TryAcquire(Path.Combine(run, RunLock.LockFile)) ?? throw new GraftException("held"); Evaluator.Evaluate(run); });
+        using (var held = FileLock.TryAcquire(Path.Combine(run, RunLock.LockFile)))
+        {
+            Assert.NotNull(held);
+            var busy = Assert.Throws<GraftException>(() => Evaluator.Evaluate(run)); // evaluate writes into the run too
+            Assert.Contains("is being written by another graft", busy.Message);
+        }
+        Evaluator.Evaluate(run);
     }
 
     [Fact]
