@@ -233,6 +233,29 @@ public sealed class HostileCliTests : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 
+    [Fact]
+    public void TwoShardProcessesStartedTogetherIntoANewFolder_BothSucceed_FiveTimes()
+    {
+        SyntheticImages.WriteFolderDataset(P("data"), 2, new Dictionary<string, int> { ["train"] = 6 }, size: 24);
+        TinyOnnx.Write(P("tiny.onnx"), size: 16);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var cache = P($"cache{attempt}");
+            var children = Enumerable.Range(0, 2).Select(i => GraftCli.Start("precompute", "--data", P("data"), "--backbone", P("tiny.onnx"),
+                "--cache", cache, "--shard", $"{i}/2", "--json")).ToList();
+            foreach (var child in children)
+            {
+                var stderr = child.StandardError.ReadToEndAsync();
+                child.StandardOutput.ReadToEnd();
+                Assert.True(child.WaitForExit(120_000), "a shard hung");
+                Assert.True(child.ExitCode == 0, $"attempt {attempt}: exit {child.ExitCode}: {stderr.GetAwaiter().GetResult()}");
+                child.Dispose();
+            }
+            var set = FeatureStore.Open(cache).Select();
+            Assert.Equal(12, set.ReadSplits(set.LoadManifest()).Splits.Values.Sum(s => s.Count));
+        }
+    }
+
     internal static long SegmentBytes(string cache) =>
         Directory.Exists(cache) ? Directory.GetFiles(cache, "seg-*.gfs", SearchOption.AllDirectories).Sum(f => { try { return new FileInfo(f).Length; } catch (IOException) { return 0; } }) : 0;
 }
