@@ -73,6 +73,73 @@ public sealed class ChaosTests : IDisposable
         Assert.All(a.ScanIndex().Scans, s => Assert.True(s.Records > 0, $"{Path.GetFileName(s.Path)} is an empty leftover"));
     }
 
+    [Fact]
+    public void FineTune_KilledAt5SeededPoints_EndsWithTheSameWeightsAsAnUninterruptedRun()
+    {
+        var data = Path.Combine(_dir, "data");
+        SyntheticImages.WriteFolderDataset(data, 2, new Dictionary<string, int> { ["train"] = 16, ["val"] = 4, ["test"] = 4 }, size: 24, seed: 5);
+        Graft.FineTuner.Tests.Fixtures.TinyBackbone.Write(Path.Combine(_dir, "model"));
+        var descriptor = Path.Combine(_dir, "model", "tiny.json");
+        var cache = Path.Combine(_dir, "cache");
+        Assert.Equal(0, GraftCli.Run("precompute", "--data", data, "--backbone", descriptor, "--cache", cache, "--json").Exit);
+        var (trained, log) = GraftCli.Run("train-head", "--cache", cache, "--head", "mlp", "--hidden", "8", "--epochs", "3", "--seed", "1", "--out", Path.Combine(_dir, "chaos"));
+        Assert.True(trained == 0, log);
+        CopyFolder(Path.Combine(_dir, "chaos"), Path.Combine(_dir, "clean"));
+        string[] Args(string run) => ["finetune", "--run", Path.Combine(_dir, run), "--backbone", descriptor, "--train-top", "4", "--epochs", "8",
+            "--batch-size", "4", "--seed", "1", "--threads", "1", "--no-evaluate", "--boundary-cache", Path.Combine(_dir, "boundary-" + run)];
+
+        var rng = new Random(20261202);
+        var points = Enumerable.Range(0, 5).Select(_ => rng.Next(0, 8)).Order().ToArray(); // kill once epoch k is checkpointed (0: during setup)
+        var killed = 0;
+        foreach (var epoch in points)
+        {
+            using var child = GraftCli.Start(Args("chaos"));
+            _ = child.StandardOutput.ReadToEndAsync();
+            _ = child.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while (!child.HasExited && DateTime.UtcNow < deadline && LastEpoch(Path.Combine(_dir, "chaos")) < epoch
+                   && !(epoch == 0 && Directory.Exists(Path.Combine(_dir, "boundary-chaos")))) Thread.Sleep(1);
+            if (!child.HasExited)
+            {
+                child.Kill();
+                killed++;
+            }
+            Assert.True(child.WaitForExit(60_000));
+        }
+        Assert.True(killed >= 3, $"only {killed} of 5 kills landed before the run finished");
+
+        var (exit, output) = GraftCli.Run(Args("chaos"));
+        Assert.True(exit == 0, output);
+        var (cleanExit, cleanOutput) = GraftCli.Run(Args("clean"));
+        Assert.True(cleanExit == 0, cleanOutput);
+
+        string Model(string run) => Directory.GetFiles(Path.Combine(_dir, run, "finetune", "backbone"), "*.onnx").Single();
+        Assert.True(File.ReadAllBytes(Model("clean")).AsSpan().SequenceEqual(File.ReadAllBytes(Model("chaos"))), "fine-tuned weights differ");
+        string[] History(string run) => File.ReadAllLines(Path.Combine(_dir, run, "history.csv")).Select(l => string.Join(',', l.Split(',').SkipLast(1))).ToArray();
+        Assert.Equal(History("clean"), History("chaos"));
+    }
+
+    private static int LastEpoch(string run)
+    {
+        var state = Directory.Exists(run) ? Directory.GetFiles(run, "state.json", SearchOption.AllDirectories).FirstOrDefault() : null;
+        if (state is null) return 0;
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(state));
+            return json.RootElement.TryGetProperty("lastEpoch", out var e) ? e.GetInt32() : 0;
+        }
+        catch (Exception e) when (e is IOException or System.Text.Json.JsonException)
+        {
+            return 0;
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+    }
+
     private static long PayloadRecords(string cache, int recordBytes)
     {
         if (!Directory.Exists(cache)) return 0;
