@@ -7,14 +7,18 @@ using Spectre.Console.Cli;
 namespace Graft.Cli;
 
 /// <summary>The <c>graft</c> command tree and its error policy: user mistakes print one line and exit 2, bugs exit 1
-/// and show a stack trace only with --verbose.</summary>
+/// and show a stack trace only with --verbose; a full disk or an interruption (Ctrl+C, SIGTERM) prints one line and
+/// exits 3. Errors go to <c>errors</c> (standard error in the real CLI), never mixed into a --json document.</summary>
 public static class GraftApp
 {
-    public static int Run(string[] args, IAnsiConsole console, CancellationToken cancel = default)
+    public static int Run(string[] args, IAnsiConsole console, CancellationToken cancel = default, IAnsiConsole? errors = null)
     {
         var app = new CommandApp();
-        app.Configure(config => Configure(config, console));
+        var err = errors ?? console;
+        var output = console;
+        app.Configure(config => Configure(config, output, err));
         var verbose = args.Contains("--verbose");
+        console = err; // from here on, only errors are printed
         try
         {
             return app.Run(args, cancel);
@@ -35,6 +39,15 @@ public static class GraftApp
                 console.MarkupLine("[grey]hint:[/] graft --help lists the commands; graft COMMAND --help its options.");
             return ExitCodes.UserError;
         }
+        catch (Exception e) when (DiskFull.Is(e))
+        {
+            // One line, exit 3: writers went through temporary files (removed) or checksummed appends, so what was
+            // finished is kept and the same command resumes once there is room.
+            var io = FirstIOException(e);
+            console.MarkupLineInterpolated($"[red]error:[/] the disk is full: {io.Message}. Finished work is kept; free space and rerun the same command to resume.");
+            if (verbose) console.WriteException(e);
+            return ExitCodes.Interrupted;
+        }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
             console.MarkupLine("[yellow]cancelled[/]: finished work is kept; rerun the same command to resume.");
@@ -49,11 +62,19 @@ public static class GraftApp
         }
     }
 
-    private static void Configure(IConfigurator config, IAnsiConsole console)
+    private static Exception FirstIOException(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+            if (x is IOException) return x;
+        return e;
+    }
+
+    private static void Configure(IConfigurator config, IAnsiConsole console, IAnsiConsole errors)
     {
         config.SetApplicationName("graft");
         config.Settings.Console = console;
         config.Settings.Registrar.RegisterInstance<IAnsiConsole>(console); // commands take it in their constructor
+        config.Settings.Registrar.RegisterInstance(new Rendering.ErrorConsole(errors));
         config.PropagateExceptions();
         config.UseStrictParsing(); // an unknown or misspelt option is a user error, never silently ignored
         config.ValidateExamples();
@@ -108,6 +129,9 @@ public static class GraftApp
             b.SetDescription("Read a feature cache.");
             b.AddCommand<FeaturesInfoCommand>("info").WithDescription("Feature sets in a cache, their counts and health.");
             b.AddCommand<FeaturesExportCommand>("export").WithDescription("Export cached features as .npy or .csv per split.");
+            b.AddCommand<FeaturesMergeCommand>("merge")
+                .WithDescription("Combine the cache folders of shards computed apart, after checking they come from one dataset and one feature set.")
+                .WithExample("features", "merge", "cache-shard0", "cache-shard1", "--into", "cache");
         });
         config.AddBranch("bench", b =>
         {

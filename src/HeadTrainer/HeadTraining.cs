@@ -34,6 +34,7 @@ public static class HeadTraining
         options.Validate();
         var set = store.Select(featureSetSelector);
         var data = TrainingDataLoader.Load(set, options);
+        using var writing = RunLock.Acquire(runDirectory);
         var directory = RunFolder.Prepare(runDirectory, options.Overwrite);
 
         var ml = new MLContext(unchecked((int)options.Seed));
@@ -73,15 +74,18 @@ public static class HeadTraining
             ValidationLoss = keptRecord.ValLoss,
             ValidationAccuracy = keptRecord.ValAccuracy,
             TrainingSeconds = seconds,
+            AllowMissing = options.AllowMissing,
         };
 
-        head.Save(ml, Path.Combine(directory, RunFolder.ModelFile));
-        head.WriteOnnx(Path.Combine(directory, RunFolder.HeadOnnxFile), data.ClassNames);
+        // Every file through a temporary name: a full disk leaves no half file, and the folder (no config.json yet) is
+        // taken again by the same command.
+        AtomicFile.Write(Path.Combine(directory, RunFolder.ModelFile), tmp => head.Save(ml, tmp));
+        AtomicFile.Write(Path.Combine(directory, RunFolder.HeadOnnxFile), tmp => head.WriteOnnx(tmp, data.ClassNames));
         HistoryCsv.Write(Path.Combine(directory, RunFolder.HistoryFile), head.History);
         CurvesPlot.Write(Path.Combine(directory, RunFolder.CurvesFile), head.History, kept);
-        descriptor?.WithAbsolutePaths().Save(Path.Combine(directory, RunFolder.BackboneFile));
-        File.WriteAllText(Path.Combine(directory, RunFolder.SummaryTextFile), summary.ToText());
-        File.WriteAllText(Path.Combine(directory, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(summary, RunConfig.Json));
+        if (descriptor is not null) AtomicFile.Write(Path.Combine(directory, RunFolder.BackboneFile), tmp => descriptor.WithAbsolutePaths().Save(tmp));
+        AtomicFile.WriteAllText(Path.Combine(directory, RunFolder.SummaryTextFile), summary.ToText());
+        AtomicFile.WriteAllText(Path.Combine(directory, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(summary, RunConfig.Json));
         AtomicFile.WriteAllText(Path.Combine(directory, RunFolder.ConfigFile), JsonSerializer.Serialize(config, RunConfig.Json) + "\n");
         return new TrainingResult(directory, config, head, summary);
     }

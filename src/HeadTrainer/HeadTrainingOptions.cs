@@ -32,6 +32,10 @@ public sealed record HeadTrainingOptions
     /// Null: looked up in the default catalog by the feature set's backbone name (and skipped when not found).</summary>
     public BackboneDescriptor? Backbone { get; init; }
 
+    /// <summary>Train without the images whose cached features are missing or damaged, instead of refusing
+    /// (<see cref="Graft.FeatureCache.Store.MissingFeatures"/>); recorded in config.json.</summary>
+    public bool AllowMissing { get; init; }
+
     /// <summary>Replace the contents of an existing, non-empty run folder.</summary>
     public bool Overwrite { get; init; }
 

@@ -25,8 +25,16 @@ public static class FeaturePrecomputer
         var clock = Stopwatch.StartNew();
         var modelFile = BackboneModelFile.Open(backbone);
         var sha = modelFile.Sha256;
-        var set = store.GetOrCreate(FeatureSetSpec.For(backbone, sha, options.DType));
+        var notes = new List<string>();
+        var set = store.GetOrCreate(FeatureSetSpec.For(backbone, sha, options.DType), notes);
+        // One precompute per set and shard at a time: a second one waits here, then finds the first one's features in
+        // the index and computes only what is left (nothing, for the same dataset). Other shards run side by side.
+        using var shardLock = FileLock.Acquire(Path.Combine(set.Directory, $".precompute-{options.Shard.Index}-of-{options.Shard.Count}.lock"),
+            pid => options.Log?.Invoke($"another graft{(pid is { } p ? $" (pid {p})" : "")} is precomputing shard {options.Shard} of this feature set; waiting for it to finish, then only what is left is computed"),
+            cancel);
         var index = set.ScanIndex();
+        var cleaned = StoreJanitor.Clean(set, index);
+        if (cleaned.Count > 0) notes.Add($"removed {cleaned.Count} leftover file{(cleaned.Count > 1 ? "s" : "")} of killed runs (empty segments, temporary files): {string.Join(", ", cleaned.Take(5))}{(cleaned.Count > 5 ? ", …" : "")}");
         var items = dataset.Items.Where(i => options.Shard.Contains(i.Id)).ToList();
         var run = new RunState(items.Count, clock);
 
@@ -89,7 +97,7 @@ public static class FeaturePrecomputer
         {
             interrupted = true;
         }
-        catch (IOException e) when (writer is not null)
+        catch (IOException e) when (writer is not null || DiskFull.Is(e))
         {
             stop.Cancel();
             throw new GraftException(
@@ -108,17 +116,29 @@ public static class FeaturePrecomputer
 
         if (!interrupted)
         {
-            set.WriteManifest(new DatasetManifest
+            try
             {
-                ShardIndex = options.Shard.Index,
-                ShardCount = options.Shard.Count,
-                DatasetRoot = dataset.Root,
-                DatasetFormat = dataset.Format.ToString(),
-                SplitSource = dataset.SplitSource,
-                ClassNames = dataset.ClassNames,
-                CreatedUtc = DateTime.UtcNow,
-                Items = run.Entries.Select((e, i) => e ?? new ManifestEntry(items[i].Id, items[i].Split.ToName(), items[i].Label, null, "Interrupted")).ToList(),
-            });
+                set.WriteManifest(new DatasetManifest
+                {
+                    ShardIndex = options.Shard.Index,
+                    ShardCount = options.Shard.Count,
+                    DatasetRoot = dataset.Root,
+                    DatasetFormat = dataset.Format.ToString(),
+                    SplitSource = dataset.SplitSource,
+                    ClassNames = dataset.ClassNames,
+                    CreatedUtc = DateTime.UtcNow,
+                    Items = run.Entries.Select((e, i) => e ?? new ManifestEntry(items[i].Id, items[i].Split.ToName(), items[i].Label, null, "Interrupted")).ToList(),
+                    DatasetFingerprint = DatasetFingerprint.Of(dataset),
+                    Segments = set.NonEmptySegmentNames(),
+                });
+            }
+            catch (IOException e) when (DiskFull.Is(e))
+            {
+                throw new GraftException(
+                    $"Writing the manifest of '{set.Directory}' failed: {e.Message} The {run.Computed} newly computed images are kept.",
+                    "Free disk space and rerun the same command: it only writes the manifest.")
+                { ExitCode = ExitCodes.Interrupted };
+            }
         }
         var seconds = clock.Elapsed.TotalSeconds;
         progress?.Report(run.Snapshot());
@@ -141,6 +161,7 @@ public static class FeaturePrecomputer
             ImagesPerSecond = seconds > 0 ? Math.Round(run.Computed / seconds, 2) : 0,
             StoreDamage = index.Damage,
             SplitLeakage = SplitLeakage.Find(run.Entries.OfType<ManifestEntry>()),
+            StoreRepairs = notes,
             DatasetWarnings = dataset.Warnings,
             Interrupted = interrupted,
         };

@@ -27,6 +27,9 @@ public sealed record PrecomputeOptions
     /// <summary>fsync each block (default). Off only for benchmarks on throwaway caches.</summary>
     public bool FlushToDisk { get; init; } = true;
 
+    /// <summary>Lines worth telling the user while the run goes (waiting for another precompute of the same shard).</summary>
+    public Action<string>? Log { get; init; }
+
     /// <summary>Test seam: opens segment files (e.g. a stream that fails like a full disk).</summary>
     internal Func<string, FileStream>? OpenSegment { get; init; }
 }

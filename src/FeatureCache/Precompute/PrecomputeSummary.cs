@@ -28,6 +28,9 @@ public sealed record PrecomputeSummary
     public required IReadOnlyList<string> StoreDamage { get; init; }
     /// <summary>Image content found in more than one split of this run (each once, with all its ids).</summary>
     public IReadOnlyList<Graft.FeatureCache.Store.SplitLeak> SplitLeakage { get; init; } = [];
+    /// <summary>What precompute repaired in the cache before computing (a damaged set.json rewritten, leftovers of
+    /// killed runs removed).</summary>
+    public IReadOnlyList<string> StoreRepairs { get; init; } = [];
     /// <summary>True when the run stopped early (cancelled); finished work is kept and the same command resumes.</summary>
     public bool Interrupted { get; init; }
 

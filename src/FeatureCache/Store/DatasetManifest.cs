@@ -25,6 +25,15 @@ public sealed record DatasetManifest
     public required DateTime CreatedUtc { get; init; }
     public required IReadOnlyList<ManifestEntry> Items { get; init; }
 
+    /// <summary>Identity of the whole dataset listing (every shard computes the same one; see
+    /// <see cref="Store.DatasetFingerprint"/>): shards whose fingerprints differ come from different datasets and are never
+    /// combined. Null in caches written before it existed.</summary>
+    public string? DatasetFingerprint { get; init; }
+
+    /// <summary>Segment files that held features when this shard finished; <c>features info</c> names those that have
+    /// gone since. Null in caches written before it existed.</summary>
+    public IReadOnlyList<string>? Segments { get; init; }
+
     [JsonIgnore]
     public string FileName => $"manifest-{ShardIndex}-of-{ShardCount}.json";
 

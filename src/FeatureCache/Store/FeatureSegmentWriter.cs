@@ -25,7 +25,17 @@ public sealed class FeatureSegmentWriter : IDisposable
         _stream = open?.Invoke(path) ?? new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, 1);
         Span<byte> header = stackalloc byte[SegmentFormat.HeaderSize];
         SegmentFormat.WriteHeader(header, setId, dim, dtype);
-        Commit(header);
+        try
+        {
+            Commit(header);
+        }
+        catch
+        {
+            // A segment whose header did not land (a full disk) holds nothing: remove it rather than leave an empty file.
+            _stream.Dispose();
+            try { File.Delete(path); } catch (IOException) { }
+            throw;
+        }
     }
 
     public string Path { get; }
@@ -68,6 +78,12 @@ public sealed class FeatureSegmentWriter : IDisposable
     {
         try
         {
+            if (WriteFaults.Check(Path) is { } fault)
+            {
+                _stream.Write(bytes[..(bytes.Length / 2)]); // torn: what a full disk leaves
+                _stream.Flush();
+                throw fault;
+            }
             _stream.Write(bytes);
             _stream.Flush(_flushToDisk);
             _committedLength += bytes.Length;

@@ -7,7 +7,8 @@ namespace Graft.FeatureCache.Store;
 /// <summary>
 /// One folder of a feature cache: features made by one backbone with one preprocessing and dtype
 /// (<see cref="FeatureSetSpec"/>), in append-only segments written by any number of processes, plus the dataset
-/// manifests of the shards that filled it. Combining shards is copying their files into the folder.
+/// manifests of the shards that filled it. Shards computed into separate folders are combined with
+/// <see cref="FeatureMerge"/> (<c>graft features merge</c>), which checks they belong together.
 /// </summary>
 public sealed class FeatureSet
 {
@@ -55,14 +56,25 @@ public sealed class FeatureSet
     /// <summary>Writes (atomically replaces) the manifest of one shard.</summary>
     public void WriteManifest(DatasetManifest manifest)
     {
-        var path = Path.Combine(Directory, manifest.FileName);
-        var tmp = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        AtomicFile.Write(Path.Combine(Directory, manifest.FileName), tmp =>
         {
+            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write);
             JsonSerializer.Serialize(stream, manifest, DatasetManifest.Json);
             stream.Flush(true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
+    }
+
+    /// <summary>Segments that hold at least one block (longer than their header), by file name.</summary>
+    public IReadOnlyList<string> NonEmptySegmentNames() =>
+        Segments.Where(s => new FileInfo(s).Length > SegmentFormat.HeaderSize).Select(System.IO.Path.GetFileName).OfType<string>().ToList();
+
+    /// <summary>Segments <paramref name="manifest"/> recorded that are no longer in the folder (deleted by hand, lost in a
+    /// copy).</summary>
+    public IReadOnlyList<string> MissingSegments(DatasetManifest manifest)
+    {
+        if (manifest.Segments is null) return [];
+        var present = Segments.Select(System.IO.Path.GetFileName).ToHashSet(StringComparer.Ordinal);
+        return manifest.Segments.Where(s => !present.Contains(s)).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -105,8 +117,13 @@ public sealed class FeatureSet
         if (parts.Any(p => !p.ClassNames.SequenceEqual(first.ClassNames)))
             throw new GraftException($"Feature set {Id}: the shard manifests disagree on the class names (different datasets?).",
                 "Run all shards on the same dataset, or use separate cache folders.");
+        if (parts.Select(p => p.DatasetFingerprint).OfType<string>().Distinct().Count() > 1)
+            throw new GraftException(
+                $"Feature set {Id}: shards {string.Join(", ", parts.Select(p => $"{p.ShardIndex}/{p.ShardCount} ({p.DatasetRoot}, dataset {Short(p.DatasetFingerprint)})"))} come from different datasets.",
+                "Rerun the shards that belong to another dataset (graft precompute --shard I/N) on this one, or keep the caches apart.");
         return first with
         {
+            Segments = parts.Any(p => p.Segments is null) ? null : parts.SelectMany(p => p.Segments!).Distinct().ToList(),
             ShardIndex = 0,
             ShardCount = 1,
             CreatedUtc = parts.Max(p => p.CreatedUtc),
@@ -186,6 +203,8 @@ public sealed class FeatureSet
         return new SplitReadResult(result, missing, index);
     }
 
+    private static string Short(string? fingerprint) => fingerprint is null ? "unknown" : fingerprint[..Math.Min(12, fingerprint.Length)];
+
     private static string Sanitize(string s) => new(s.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').Take(24).ToArray());
 }
 
@@ -198,8 +217,12 @@ public sealed class FeatureIndex
     public int Segments { get; private set; }
     public List<string> Damage { get; } = [];
 
+    /// <summary>What each segment held, in scan order.</summary>
+    public List<SegmentScan> Scans { get; } = [];
+
     internal void Add(SegmentScan scan)
     {
+        Scans.Add(scan);
         Segments++;
         Records += scan.Records;
         TornBytes += scan.TornBytes;

@@ -9,6 +9,7 @@ namespace Graft.FeatureCache.Store;
 /// CACHE/sets/&lt;set id&gt;/set.json          the FeatureSetSpec that names the folder
 /// CACHE/sets/&lt;set id&gt;/seg-*.gfs         append-only feature segments (one per precompute process)
 /// CACHE/sets/&lt;set id&gt;/manifest-I-of-N.json   images, labels and splits of each finished shard
+/// CACHE/sets/&lt;set id&gt;/.precompute-I-of-N.lock   held by the precompute of that shard (FileLock); kept
 /// </code>
 /// Features are keyed by (set id = model hash + preprocessing + dtype, image content hash); see
 /// <see cref="FeatureSetSpec"/> and <see cref="ContentHash"/>.
@@ -28,12 +29,24 @@ public sealed class FeatureStore
         root = Path.GetFullPath(root);
         if (File.Exists(root)) throw new GraftException($"Cache path '{root}' is a file, not a folder.");
         var marker = Path.Combine(root, MarkerFile);
-        if (Directory.Exists(root) && !File.Exists(marker) && Directory.EnumerateFileSystemEntries(root).Any())
+        if (Directory.Exists(root) && !File.Exists(marker) && Directory.EnumerateFileSystemEntries(root).Any(e => !IsBeingCreated(e)))
             throw new GraftException($"'{root}' is not empty and is not a Graft feature cache.", "Choose a new or empty folder for --cache.");
-        Directory.CreateDirectory(Path.Combine(root, "sets"));
+        // The marker goes first, by rename: another process creating the same cache at this moment (two shards started
+        // together) sees either nothing, the marker's temporary file, or the marker — all taken as "a cache".
+        Directory.CreateDirectory(root);
         if (!File.Exists(marker))
             AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(new { format = "graft-feature-cache", version = FormatVersion }));
+        Directory.CreateDirectory(Path.Combine(root, "sets"));
         return new FeatureStore(root);
+    }
+
+    // What a concurrent OpenOrCreate leaves before its marker lands: the marker's temporary file, or (Graft before the
+    // marker went first) an empty sets folder.
+    private static bool IsBeingCreated(string entry)
+    {
+        var name = Path.GetFileName(entry);
+        if (name.StartsWith(MarkerFile + ".", StringComparison.Ordinal) && name.EndsWith(".tmp", StringComparison.Ordinal)) return true;
+        return name == "sets" && Directory.Exists(entry) && !Directory.EnumerateFileSystemEntries(entry).Any();
     }
 
     /// <summary>Opens an existing cache; throws <see cref="GraftException"/> when there is none.</summary>
@@ -53,14 +66,34 @@ public sealed class FeatureStore
             .ToList();
 
     /// <summary>Returns the set for <paramref name="spec"/>, creating its folder on first use.</summary>
-    public FeatureSet GetOrCreate(FeatureSetSpec spec)
+    /// <remarks>A set.json that is damaged (not JSON) or names another set is rewritten from <paramref name="spec"/>: the
+    /// folder's name is the hash of the spec, and every segment header repeats the set id, so nothing else can be meant.
+    /// <paramref name="notes"/> receives a line when that happened.</remarks>
+    public FeatureSet GetOrCreate(FeatureSetSpec spec, ICollection<string>? notes = null)
     {
         var dir = Path.Combine(Root, "sets", spec.Id);
         Directory.CreateDirectory(dir);
         var file = Path.Combine(dir, FeatureSet.SpecFile);
-        if (!File.Exists(file))
+        var problem = File.Exists(file) ? SpecProblem(file, spec.Id) : "missing";
+        if (problem is not null)
+        {
             AtomicFile.WriteAllText(file, JsonSerializer.Serialize(spec, Backbones.BackboneDescriptor.JsonOptions));
+            if (problem != "missing") notes?.Add($"{Path.GetRelativePath(Root, file)} was {problem}; rewritten from this run's backbone and preprocessing.");
+        }
         return new FeatureSet(dir, spec);
+    }
+
+    private static string? SpecProblem(string file, string id)
+    {
+        try
+        {
+            var spec = JsonSerializer.Deserialize<FeatureSetSpec>(File.ReadAllText(file), Backbones.BackboneDescriptor.JsonOptions);
+            return spec is null ? "empty" : spec.Id == id ? null : $"describing set {spec.Id}";
+        }
+        catch (JsonException e)
+        {
+            return $"damaged ({e.Message.Split('.')[0]})";
+        }
     }
 
     /// <summary>
@@ -87,7 +120,16 @@ public sealed class FeatureStore
     {
         var file = Path.Combine(dir, FeatureSet.SpecFile);
         if (!File.Exists(file)) return null;
-        var spec = JsonSerializer.Deserialize<FeatureSetSpec>(File.ReadAllText(file), Backbones.BackboneDescriptor.JsonOptions);
+        FeatureSetSpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<FeatureSetSpec>(File.ReadAllText(file), Backbones.BackboneDescriptor.JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new GraftException($"Feature set folder '{dir}' has a damaged set.json ({e.Message.Split('.')[0]}).",
+                "Rerun the graft precompute command that filled it (same --backbone and --dtype): it rewrites set.json and keeps the features.");
+        }
         if (spec is null || spec.Id != Path.GetFileName(dir))
             throw new GraftException($"Feature set folder '{dir}' does not match its set.json (edited or copied wrongly).",
                 "Move the folder back to the name its set.json hashes to, or delete it.");

@@ -1,6 +1,7 @@
 using Graft.FineTuner.Training;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
+using Graft.HeadTrainer.Runs;
 
 namespace Graft.FineTuner.Runs;
 
@@ -11,15 +12,19 @@ public static class FineTuneRun
     public static (FineTuneResult Result, FineTunedRun Run) Execute(string runDirectory, FineTuneOptions options, HeadRunSources? sources = null,
         bool evaluate = true, IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default)
     {
+        using var writing = RunLock.Acquire(RunFolder.Load(Graft.FeatureCache.Backbones.ModelFileLocator.ExpandHome(runDirectory)).Directory);
         var inputs = HeadRun.Load(runDirectory, sources);
         var result = FineTuneTrainer.Run(inputs, options, progress, cancel);
-        var run = FineTunedRunWriter.Write(runDirectory, inputs, result, options, evaluate, progress, cancel);
+        var run = FineTunedRunWriter.Write(runDirectory, inputs, result, options, evaluate, progress, cancel, sources?.AllowMissing ?? false);
         return (result, run);
     }
 
     /// <summary><c>graft finetune --run RUNDIR --find-lr</c>: the learning-rate range test from the run's head, on its
     /// training split; lr_finder.png and lr_finder.csv in RUN/finetune.</summary>
     public static LearningRateFinderResult FindLearningRate(string runDirectory, FineTuneOptions options, HeadRunSources? sources = null,
-        IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default) =>
-        LearningRateFinder.Run(HeadRun.Load(runDirectory, sources), options, progress, cancel);
+        IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default)
+    {
+        using var writing = RunLock.Acquire(RunFolder.Load(Graft.FeatureCache.Backbones.ModelFileLocator.ExpandHome(runDirectory)).Directory);
+        return LearningRateFinder.Run(HeadRun.Load(runDirectory, sources), options, progress, cancel);
+    }
 }

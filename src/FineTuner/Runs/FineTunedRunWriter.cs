@@ -26,7 +26,7 @@ namespace Graft.FineTuner.Runs;
 public static class FineTunedRunWriter
 {
     public static FineTunedRun Write(string runDirectory, FineTuneInputs inputs, FineTuneResult result, FineTuneOptions options,
-        bool evaluate = true, IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default)
+        bool evaluate = true, IProgress<FineTuneProgress>? progress = null, CancellationToken cancel = default, bool allowMissing = false)
     {
         var parent = RunFolder.Load(runDirectory);
         var config = parent.Config;
@@ -36,7 +36,7 @@ public static class FineTunedRunWriter
         // fine-tuner's hold-out relabelling), in the run's cache: evaluate then reads the same rows for both runs.
         var ft = result.WrittenBackbone;
         var descriptor = ft.Descriptor with { Model = new ModelFileSource { Path = Path.GetRelativePath(output, ft.ModelPath) } };
-        descriptor.Save(Path.Combine(output, RunFolder.BackboneFile));
+        AtomicFile.Write(Path.Combine(output, RunFolder.BackboneFile), descriptor.Save);
         var cache = inputs.CacheDirectory ?? config.Cache;
         var store = FeatureStore.Open(cache);
         var dataset = new ImageDataset(config.Dataset.Root, Enum.Parse<DatasetFormat>(config.Dataset.Format, ignoreCase: true), config.ClassNames,
@@ -59,15 +59,16 @@ public static class FineTunedRunWriter
         var weights = new HeadWeights(head.Layers.Select(l => new DenseLayer(l.Inputs, l.Outputs,
             HeadOnnxFile.Transpose(l.Weight, l.Outputs, l.Inputs), l.Bias, l.Activation == HeadActivation.Relu)).ToArray());
         var ml = new MLContext(unchecked((int)config.Seed));
-        ml.Model.Save(MlpHead.Serve(ml, weights), FeatureDataView.InputSchema(weights.InputDimension), Path.Combine(output, RunFolder.ModelFile));
-        HeadOnnx.Write(weights, Path.Combine(output, RunFolder.HeadOnnxFile), config.ClassNames);
+        AtomicFile.Write(Path.Combine(output, RunFolder.ModelFile),
+            tmp => ml.Model.Save(MlpHead.Serve(ml, weights), FeatureDataView.InputSchema(weights.InputDimension), tmp));
+        AtomicFile.Write(Path.Combine(output, RunFolder.HeadOnnxFile), tmp => HeadOnnx.Write(weights, tmp, config.ClassNames));
 
         HistoryCsv.Write(Path.Combine(output, RunFolder.HistoryFile), result.History);
         CurvesPlot.Write(Path.Combine(output, RunFolder.CurvesFile), result.History, result.BestEpoch,
             result.FirstFineTuneEpoch > 1 ? result.FirstFineTuneEpoch : null);
         var parameters = Summary(ft.Descriptor.Name, result, head);
-        File.WriteAllText(Path.Combine(output, RunFolder.SummaryTextFile), parameters.ToText());
-        File.WriteAllText(Path.Combine(output, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(parameters, RunConfig.Json));
+        AtomicFile.WriteAllText(Path.Combine(output, RunFolder.SummaryTextFile), parameters.ToText());
+        AtomicFile.WriteAllText(Path.Combine(output, RunFolder.SummaryJsonFile), JsonSerializer.Serialize(parameters, RunConfig.Json));
 
         var kept = result.History.FirstOrDefault(r => r.Epoch == result.BestEpoch) ?? result.History[^1];
         var selection = config.Selection.ToDictionary(p => p.Key, p => p.Value);
@@ -99,8 +100,8 @@ public static class FineTunedRunWriter
         if (!evaluate) return new FineTunedRun(output, spec.Id, null, null);
         var split = config.Splits.Test > 0 ? Split.Test : Split.Validation;
         Say(progress, $"evaluating the head-only run and the fine-tuned run on the {split.ToName()} split");
-        var before = Evaluator.Evaluate(parent.Directory, split, cache);
-        var after = Evaluator.Evaluate(output, split, cache);
+        var before = Evaluator.Evaluate(parent.Directory, split, cache, allowMissing);
+        var after = Evaluator.Evaluate(output, split, cache, allowMissing);
         return new FineTunedRun(output, spec.Id, before, after);
     }
 

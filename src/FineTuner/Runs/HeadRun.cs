@@ -37,6 +37,8 @@ public static class HeadRun
         var manifest = set.LoadManifest();
         if (!manifest.ClassNames.SequenceEqual(config.ClassNames))
             throw new GraftException("The cache's classes are not the run's.", "Fine-tune with the cache the head was trained on.");
+        // The head-only run is evaluated from these features at the end: refuse now, not after hours of training.
+        MissingFeatures.Check(set, manifest, set.ReadSplits(manifest), sources.AllowMissing);
         var datasetItems = FineTuneItems.FromManifest(manifest);
         var items = WithRunValidation(datasetItems, config);
 

@@ -17,4 +17,8 @@ public sealed record HeadRunSources
 
     /// <summary>Dropout before the head's last layer while fine-tuning, instead of the run's mlp.dropout.</summary>
     public float? Dropout { get; init; }
+
+    /// <summary>Go on when the run's cached features are missing or damaged for some images (the head-only evaluation
+    /// then leaves them out) instead of refusing.</summary>
+    public bool AllowMissing { get; init; }
 }

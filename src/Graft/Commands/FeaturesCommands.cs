@@ -45,12 +45,16 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<Features
             string[] counts = ["-", "-", "-"];
             var classes = "-";
             IReadOnlyList<SplitLeak> leaks = [];
+            IReadOnlyList<string> goneSegments = [];
+            var missingRows = 0;
             try
             {
                 var m = set.LoadManifest();
                 leaks = SplitLeakage.Find(m.Items);
                 counts = [.. new[] { Split.Train, Split.Validation, Split.Test }.Select(s => m.Items.Count(i => i.Split == s.ToName() && i.Sha256 is not null).ToString())];
                 classes = m.ClassNames.Count.ToString();
+                goneSegments = set.MissingSegments(m);
+                missingRows = m.Items.Count(i => i.Sha256 is not null && !index.Hashes.Contains(ContentHash.Parse(i.Sha256)));
             }
             catch (GraftException e)
             {
@@ -61,14 +65,23 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<Features
                 id = set.Id, backbone = set.Spec.BackboneName, dimension = set.Spec.Dimension, records = index.Hashes.Count,
                 splits = new { train = ParseOrNull(counts[0]), validation = ParseOrNull(counts[1]), test = ParseOrNull(counts[2]) },
                 classes = ParseOrNull(classes), damaged = index.Damage.Count,
+                missingSegments = goneSegments, imagesWithoutFeatures = missingRows,
                 splitLeakage = leaks.Select(l => l.ToString()).ToArray(),
             });
-            var health = index.Damage.Count > 0 ? $"[red]{index.Damage.Count} damaged[/]" : index.TornBytes > 0 ? "[yellow]torn tail ignored[/]" : "[green]ok[/]";
+            var health = new List<string>();
+            if (goneSegments.Count > 0) health.Add($"[red]{goneSegments.Count} segment{(goneSegments.Count > 1 ? "s" : "")} missing[/]");
+            if (missingRows > 0) health.Add($"[red]{missingRows} images without features[/]");
+            if (index.Damage.Count > 0) health.Add($"[red]{index.Damage.Count} damaged[/]");
+            if (index.TornBytes > 0) health.Add("[yellow]torn tail ignored[/]");
+            if (health.Count == 0) health.Add("[green]ok[/]");
             table.AddRow(set.Id, Markup.Escape(set.Spec.BackboneName), $"{set.Spec.Dimension}-d {set.Spec.DType.ToName()}", index.Hashes.Count.ToString(),
-                counts[0], counts[1], counts[2], classes, health);
+                counts[0], counts[1], counts[2], classes, string.Join(", ", health));
             if (!settings.Json)
             {
                 foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
+                foreach (var g in goneSegments) console.MarkupLineInterpolated($"[red]set {set.Id}: segment {g} is missing (deleted or not copied)[/]");
+                if (missingRows > 0)
+                    console.MarkupLineInterpolated($"[red]set {set.Id}: {missingRows} images of the manifest have no features; graft precompute with the same --data, --backbone and --dtype recomputes them.[/]");
                 if (leaks.Count > 0)
                 {
                     console.MarkupLineInterpolated($"[yellow]set {set.Id}: split leakage: {leaks.Count} image(s) are in more than one split[/]");
@@ -99,6 +112,10 @@ public sealed class FeaturesExportSettings : CacheSettings
     [CommandOption("-o|--out <DIR>")]
     [Description("Output folder. Default: CACHE/export-SET.")]
     public string? Out { get; init; }
+
+    [CommandOption("--allow-missing")]
+    [Description("Export without the images whose cached features are missing or damaged, instead of refusing.")]
+    public bool AllowMissing { get; init; }
 }
 
 /// <summary><c>graft features export</c>.</summary>
@@ -112,11 +129,39 @@ public sealed class FeaturesExportCommand(IAnsiConsole console) : Command<Featur
         var set = store.Select(settings.FeatureSet);
         var manifest = set.LoadManifest();
         var read = set.ReadSplits(manifest);
+        MissingFeatures.Check(set, manifest, read, settings.AllowMissing);
         var outDir = requestedOut ?? Path.Combine(store.Root, $"export-{set.Id}");
         var files = FeatureExporter.Export(read, manifest.ClassNames, format, outDir);
         foreach (var f in files) console.MarkupLineInterpolated($"wrote {Path.GetFullPath(f)}");
         console.MarkupLineInterpolated($"[bold]exported[/] feature set {set.Id} ({manifest.ClassNames.Count} classes) to {Path.GetFullPath(outDir)}");
         if (read.Missing.Count > 0) console.MarkupLineInterpolated($"[yellow]{read.Missing.Count} images have no features (skipped or damaged) and are not exported.[/]");
         return 0;
+    }
+}
+
+public sealed class FeaturesMergeSettings : GraftSettings
+{
+    [CommandArgument(0, "<SOURCES>")]
+    [Description("Cache folders to combine (each written by graft precompute, e.g. one per --shard).")]
+    public string[] Sources { get; init; } = [];
+
+    [CommandOption("--into <DIR>")]
+    [Description("The cache folder that receives them (created if needed; may already hold shards).")]
+    public string? Into { get; init; }
+
+    public override ValidationResult Validate() =>
+        string.IsNullOrWhiteSpace(Into) ? ValidationResult.Error("--into DIR is required.")
+        : Sources.Length == 0 ? ValidationResult.Error("Name at least one source cache folder.")
+        : ValidationResult.Success();
+}
+
+/// <summary><c>graft features merge</c>: shard folders into one cache, refused when they do not belong together.</summary>
+public sealed class FeaturesMergeCommand(IAnsiConsole console) : Command<FeaturesMergeSettings>
+{
+    public override int Execute(CommandContext context, FeaturesMergeSettings settings, CancellationToken cancel)
+    {
+        var summary = FeatureMerge.Merge(settings.Sources.Select(ModelFileLocator.ExpandHome).ToList(), ModelFileLocator.ExpandHome(settings.Into!));
+        console.MarkupLineInterpolated($"merged {summary.Sources} cache folders into [bold]{summary.Destination}[/]: {summary.SegmentsCopied} segments ({summary.BytesCopied / 1e6:0.0} MB) and {summary.ManifestsCopied} shard manifests copied");
+        return ExitCodes.Ok;
     }
 }

@@ -73,6 +73,10 @@ public sealed class TrainHeadSettings : CacheSettings
     [Description("Replace an existing run folder.")]
     public bool Overwrite { get; init; }
 
+    [CommandOption("--allow-missing")]
+    [Description("Train without the images whose cached features are missing or damaged, instead of refusing; recorded in config.json.")]
+    public bool AllowMissing { get; init; }
+
     [CommandOption("--json")]
     public bool Json { get; init; }
 
@@ -90,6 +94,7 @@ public sealed class TrainHeadSettings : CacheSettings
             ValidationFraction = ValidationFraction ?? defaults.ValidationFraction,
             HoldOutValidation = HoldOut,
             Overwrite = Overwrite,
+            AllowMissing = AllowMissing,
             Linear = defaults.Linear with
             {
                 L2 = L2,
@@ -114,7 +119,7 @@ public sealed class TrainHeadSettings : CacheSettings
 }
 
 /// <summary><c>graft train-head</c>: a head on cached features, in seconds.</summary>
-public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSettings>
+public sealed class TrainHeadCommand(IAnsiConsole console, ErrorConsole errors) : Command<TrainHeadSettings>
 {
     public override int Execute(CommandContext context, TrainHeadSettings settings, CancellationToken cancel)
     {
@@ -124,7 +129,9 @@ public sealed class TrainHeadCommand(IAnsiConsole console) : Command<TrainHeadSe
         TrainingResult result;
         if (settings.Json || !console.Profile.Capabilities.Interactive)
         {
-            var plain = settings.Json ? null : new SyncProgress<EpochProgress>(p => console.WriteLine(EpochLine(p)));
+            // With --json, standard output holds only the JSON document: epoch lines go to standard error.
+            var lines = settings.Json ? errors.Console : console;
+            var plain = new SyncProgress<EpochProgress>(p => lines.WriteLine(EpochLine(p)));
             result = HeadTraining.Train(store, settings.FeatureSet, options, settings.Out!, plain, cancel);
         }
         else
@@ -196,6 +203,10 @@ public sealed class EvaluateSettings : RunSettings
     [Description("Read features from this cache instead of the one recorded in the run.")]
     public string? Cache { get; init; }
 
+    [CommandOption("--allow-missing")]
+    [Description("Evaluate without the images whose cached features are missing or damaged, instead of refusing.")]
+    public bool AllowMissing { get; init; }
+
     [CommandOption("--json")]
     [Description("Print the evaluation as one JSON object on stdout; the split-choice line goes to stderr.")]
     public bool Json { get; init; }
@@ -206,7 +217,7 @@ public sealed class EvaluateSettings : RunSettings
 
 /// <summary><c>graft evaluate</c>: metrics, confusion matrix, report on a split (the test split by default, the
 /// validation split when the data has none).</summary>
-public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSettings>
+public sealed class EvaluateCommand(IAnsiConsole console, ErrorConsole errors) : Command<EvaluateSettings>
 {
     public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancel)
     {
@@ -214,10 +225,10 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateSett
         var choice = EvaluationSplit.Resolve(settings.Split, RunFolder.Load(dir).Config);
         if (choice.Note is not null)
         {
-            if (settings.Json) Console.Error.WriteLine(choice.Note);
+            if (settings.Json) errors.Console.WriteLine(choice.Note);
             else console.MarkupLineInterpolated($"[yellow]{choice.Note}[/]");
         }
-        var report = Evaluator.Evaluate(dir, choice.Split, settings.Cache is null ? null : ModelFileLocator.ExpandHome(settings.Cache));
+        var report = Evaluator.Evaluate(dir, choice.Split, settings.Cache is null ? null : ModelFileLocator.ExpandHome(settings.Cache), settings.AllowMissing);
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(report.ToJson());

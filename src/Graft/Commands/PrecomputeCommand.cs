@@ -67,7 +67,7 @@ public sealed class PrecomputeSettings : BackboneSettings
 }
 
 /// <summary><c>graft precompute</c>: parse, call <see cref="FeaturePrecomputer.Run"/>, render.</summary>
-public sealed class PrecomputeCommand(IAnsiConsole console) : Command<PrecomputeSettings>
+public sealed class PrecomputeCommand(IAnsiConsole console, ErrorConsole errors) : Command<PrecomputeSettings>
 {
     public override int Execute(CommandContext context, PrecomputeSettings settings, CancellationToken cancel)
     {
@@ -87,13 +87,14 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
             Shard = shard,
             DType = FeatureDTypeExtensions.Parse(settings.DType),
             DecoderLimits = new DecoderLimits { MaxImageMegapixels = settings.MaxMegapixels, MaxFileMegabytes = settings.MaxFileMegabytes },
+            Log = line => (settings.Json ? errors.Console : console).MarkupLineInterpolated($"[yellow]{line}[/]"),
         };
         var backbone = settings.ResolveBackbone();
         var dataset = settings.LoadDataset();
         var store = FeatureStore.OpenOrCreate(cache);
         if (shardSource is not null)
         {
-            if (settings.Json) Console.Error.WriteLine(shardSource); // stdout holds only the JSON
+            if (settings.Json) errors.Console.WriteLine(shardSource); // stdout holds only the JSON
             else console.MarkupLineInterpolated($"[bold]shard[/] {shard}: {shardSource}");
         }
         if (!settings.Json)
@@ -102,12 +103,15 @@ public sealed class PrecomputeCommand(IAnsiConsole console) : Command<Precompute
             console.MarkupLineInterpolated($"[bold]backbone[/] {backbone.Name} → {backbone.Output.Dimension}-d, {backbone.Preprocess.Width}×{backbone.Preprocess.Height}; shard {options.Shard}; dtype {options.DType.ToName()}");
         }
 
-        // With --json, stdout carries only the summary object; the progress (bar or periodic lines) goes to stderr.
-        var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
-        var summary = ProgressView.Run(view, "precompute", p => FeaturePrecomputer.Run(dataset, backbone, store, options, p, cancel));
+        // With --json, standard output holds only the JSON document: progress goes to standard error, as plain lines.
+        var summary = ProgressView.Run(settings.Json ? errors.Console : console, "precompute",
+            p => FeaturePrecomputer.Run(dataset, backbone, store, options, p, cancel), plain: settings.Json);
 
         if (settings.Json)
+        {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(summary, JsonOutput.Options));
+            if (summary.Interrupted) errors.Console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
+        }
         else
             SummaryView.Render(console, summary);
         return summary.Interrupted ? ExitCodes.Interrupted : ExitCodes.Ok;

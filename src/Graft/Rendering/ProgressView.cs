@@ -9,9 +9,9 @@ namespace Graft.Cli.Rendering;
 /// </summary>
 public static class ProgressView
 {
-    public static T Run<T>(IAnsiConsole console, string title, Func<IProgress<PrecomputeProgress>, T> work)
+    public static T Run<T>(IAnsiConsole console, string title, Func<IProgress<PrecomputeProgress>, T> work, bool plain = false)
     {
-        if (!console.Profile.Capabilities.Interactive)
+        if (plain || !console.Profile.Capabilities.Interactive)
             return work(new PlainProgress(console, title));
 
         return console.Progress()

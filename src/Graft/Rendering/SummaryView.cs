@@ -35,6 +35,7 @@ public static class SummaryView
             if (s.SplitLeakage.Count > 10) console.MarkupLineInterpolated($"  … and {s.SplitLeakage.Count - 10} more (--json lists all)");
         }
         foreach (var damage in s.StoreDamage) console.MarkupLineInterpolated($"[red]damaged cache data, recomputed:[/] {damage}");
+        foreach (var repair in s.StoreRepairs) console.MarkupLineInterpolated($"[yellow]cache repaired:[/] {repair}");
         if (s.Interrupted) console.MarkupLine("[yellow]interrupted[/]: finished batches are kept; rerun the same command to resume.");
     }
 }

@@ -25,9 +25,11 @@ public static class Evaluator
     /// <param name="runDirectory">A folder written by <see cref="HeadTraining.Train"/>.</param>
     /// <param name="split">The split to evaluate.</param>
     /// <param name="cacheOverride">Read features from this cache instead of the one recorded in the run.</param>
-    public static EvaluationReport Evaluate(string runDirectory, Split split = Split.Test, string? cacheOverride = null)
+    /// <param name="allowMissing">Evaluate without the images whose features are missing or damaged instead of refusing.</param>
+    public static EvaluationReport Evaluate(string runDirectory, Split split = Split.Test, string? cacheOverride = null, bool allowMissing = false)
     {
         var run = RunFolder.Load(runDirectory);
+        using var writing = RunLock.Acquire(run.Directory);
         var config = run.Config;
         var store = FeatureStore.Open(cacheOverride ?? config.Cache);
         var set = FindSet(store, config);
@@ -37,6 +39,7 @@ public static class Evaluator
                 $"The cache's classes ({string.Join(", ", manifest.ClassNames)}) are not the run's ({string.Join(", ", config.ClassNames)}).",
                 "Evaluate on a cache of the dataset the head was trained on.");
         var read = set.ReadSplits(manifest, [split]);
+        MissingFeatures.Check(set, manifest, read, allowMissing);
         var rows = TrainingDataLoader.ToLabeled(read.Splits[split]);
         if (rows.Count == 0)
             throw new GraftException($"The cache has no {split.ToName()} split to evaluate{(read.Missing.Count > 0 ? $" ({read.Missing.Count} images without features)" : "")}.",
@@ -52,14 +55,14 @@ public static class Evaluator
         var confusionPath = run.PathOf(RunFolder.ConfusionFile(split));
         var confusionPng = ConfusionPlot.Render(metrics.ToMatrix(), config.ClassNames,
             $"{config.Head} head, {split.ToName()} split: accuracy {metrics.Accuracy:P1}");
-        File.WriteAllBytes(confusionPath, confusionPng);
+        AtomicFile.WriteAllBytes(confusionPath, confusionPng);
 
         var shown = misclassified.Take(ReportImages).Select(x => x.Id).ToList();
         var thumbnails = Thumbnails.Load(manifest.DatasetRoot, manifest.DatasetFormat, shown, ThumbnailSize, out var note);
         var warning = Warning(split, config);
         var reportPath = run.PathOf(RunFolder.ReportFile(split));
         var curvesPath = run.PathOf(RunFolder.CurvesFile);
-        File.WriteAllText(reportPath, HtmlReport.Render(new ReportContent
+        AtomicFile.WriteAllText(reportPath, HtmlReport.Render(new ReportContent
         {
             Run = config,
             Split = split.ToName(),
@@ -88,7 +91,7 @@ public static class Evaluator
             ReportPath = reportPath,
             ThumbnailNote = note,
         };
-        File.WriteAllText(report.MetricsPath, report.ToJson());
+        AtomicFile.WriteAllText(report.MetricsPath, report.ToJson());
         return report;
     }
 

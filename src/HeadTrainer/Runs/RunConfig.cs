@@ -37,6 +37,10 @@ public sealed record RunConfig
     public required RunDataset Dataset { get; init; }
     public required RunSplits Splits { get; init; }
 
+    /// <summary>True when the run was trained with <c>--allow-missing</c>: <see cref="RunSplits.MissingFeatures"/> images
+    /// whose cached features were missing or damaged were left out.</summary>
+    public bool AllowMissing { get; init; }
+
     /// <summary>Exactly one of these is set: the options of <see cref="Head"/>.</summary>
     public LinearOptions? Linear { get; init; }
     public MlpOptions? Mlp { get; init; }

@@ -102,20 +102,28 @@ public sealed class RunFolder
 
     /// <summary>
     /// Makes <paramref name="directory"/> ready for a new run: creates it, or — when it already holds files — refuses
-    /// unless <paramref name="overwrite"/>, in which case the files a run writes are deleted (nothing else).
+    /// unless <paramref name="overwrite"/>, in which case the files a run writes are deleted (nothing else). A folder
+    /// that holds only the leftovers of an unfinished run (no config.json: a full disk or a kill stopped it) is taken
+    /// without <paramref name="overwrite"/>, so the same command resumes. Call it holding <see cref="RunLock"/>.
     /// </summary>
     internal static string Prepare(string directory, bool overwrite)
     {
         var full = System.IO.Path.GetFullPath(directory);
         if (File.Exists(full)) throw new GraftException($"Run folder '{full}' is a file.", "Pass a folder for --out.");
-        if (System.IO.Directory.Exists(full) && System.IO.Directory.EnumerateFileSystemEntries(full).Any())
+        string[] owned = [ConfigFile, BackboneFile, ModelFile, HeadOnnxFile, HistoryFile, CurvesFile, SummaryTextFile, SummaryJsonFile];
+        var evaluated = Enum.GetValues<Split>().SelectMany(s => new[] { MetricsFile(s), ConfusionFile(s), ReportFile(s) });
+        var entries = System.IO.Directory.Exists(full)
+            ? System.IO.Directory.EnumerateFileSystemEntries(full).Select(System.IO.Path.GetFileName).OfType<string>().Where(n => !RunLock.IsLockFile(n)).ToList()
+            : [];
+        if (entries.Count > 0)
         {
-            if (!overwrite)
+            var unfinished = !entries.Contains(ConfigFile) && entries.All(n => owned.Contains(n) || n.EndsWith(".tmp", StringComparison.Ordinal));
+            if (!overwrite && !unfinished)
                 throw new GraftException($"Run folder '{full}' is not empty.", "Pass another --out, or --overwrite to replace the run in it.");
-            string[] owned = [ConfigFile, BackboneFile, ModelFile, HeadOnnxFile, HistoryFile, CurvesFile, SummaryTextFile, SummaryJsonFile];
-            var evaluated = Enum.GetValues<Split>().SelectMany(s => new[] { MetricsFile(s), ConfusionFile(s), ReportFile(s) });
             foreach (var f in owned.Concat(evaluated))
                 File.Delete(System.IO.Path.Combine(full, f));
+            foreach (var tmp in entries.Where(n => n.EndsWith(".tmp", StringComparison.Ordinal)))
+                File.Delete(System.IO.Path.Combine(full, tmp));
             // A fine-tuning of the replaced head would otherwise be found "finished" and reported for the new one.
             var fineTune = System.IO.Path.Combine(full, FineTuneFolder);
             if (System.IO.Directory.Exists(fineTune)) System.IO.Directory.Delete(fineTune, recursive: true);

@@ -20,6 +20,8 @@ public static class TrainingDataLoader
                 "Check the dataset: one sub-folder (or label) per class.");
 
         var read = set.ReadSplits(manifest, [Split.Train, Split.Validation]);
+        // Missing rows would silently shrink training, or empty the validation split and turn it into a hold-out.
+        MissingFeatures.Check(set, manifest, read, options.AllowMissing);
         var train = ToLabeled(read.Splits[Split.Train]);
         var validationSplit = ToLabeled(read.Splits[Split.Validation]);
         if (train.Count == 0)

@@ -139,6 +139,31 @@ public sealed class HeadRunTests
     }
 
     /// <summary>Images in FOLDER/data, the tiny backbone's features in FOLDER/cache, a head trained on them in FOLDER/run.</summary>
+    [Fact]
+    public void Execute_RunHeldByAnotherGraftOrFeaturesMissing_RefusedBeforeAnyTraining()
+    {
+        using var folder = new TempDir();
+        var (store, run) = TrainHead(folder, new HeadTrainingOptions { Head = HeadKind.Linear, Seed = 3 });
+        var options = TinyRun.Options(trainTop: 4, epochs: 1) with { BoundaryCacheDirectory = folder.File("boundary") };
+
+        using (var held = FileLock.TryAcquire(Path.Combine(run, RunLock.LockFile)))
+        {
+            Assert.NotNull(held);
+            var busy = Assert.Throws<GraftException>(() => FineTuneRun.Execute(run, options, evaluate: false));
+            Assert.Equal($"{run} is being written by another graft (pid {Environment.ProcessId}).", busy.Message);
+        }
+
+        var set = store.Select();
+        using (var s = new FileStream(set.Segments.Single(), FileMode.Open)) s.SetLength(s.Length - 1); // the last block torn
+        var e = Assert.Throws<GraftException>(() => FineTuneRun.Execute(run, options, evaluate: false));
+        Assert.Contains("lacks features for", e.Message);
+        Assert.Contains("--allow-missing", e.Hint);
+        Assert.Empty(Directory.GetFiles(Path.Combine(run, HeadRun.OutputFolder), "epoch-*.bin", SearchOption.AllDirectories));
+
+        var (result, _) = FineTuneRun.Execute(run, options, new HeadRunSources { AllowMissing = true }, evaluate: false);
+        Assert.Equal(1, result.History.Count(r => r.Epoch >= result.FirstFineTuneEpoch));
+    }
+
     private static (FeatureStore Store, string Run) TrainHead(TempDir folder, HeadTrainingOptions options)
     {
         var descriptor = TinyBackbone.Write(folder.File("models"));

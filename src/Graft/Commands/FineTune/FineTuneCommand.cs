@@ -17,7 +17,7 @@ public sealed class FineTuneCommand(IAnsiConsole console) : Command<FineTuneSett
     {
         var options = settings.ToOptions();
         options.Validate();
-        var sources = new HeadRunSources { Cache = settings.Cache, Backbone = settings.Backbone, HeadFile = settings.Head, Dropout = settings.Dropout };
+        var sources = new HeadRunSources { Cache = settings.Cache, Backbone = settings.Backbone, HeadFile = settings.Head, Dropout = settings.Dropout, AllowMissing = settings.AllowMissing };
         // With --json, stdout carries only the JSON object; progress and log lines go to stderr.
         var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
         if (settings.FindLr)

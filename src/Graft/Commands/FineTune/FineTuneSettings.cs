@@ -133,6 +133,10 @@ public sealed class FineTuneSettings : RunSettings
     [Description("Skip precomputing the fine-tuned backbone's features and evaluating before/after.")]
     public bool NoEvaluate { get; init; }
 
+    [CommandOption("--allow-missing")]
+    [Description("Go on when the run's cached features are missing or damaged for some images, instead of refusing; the evaluations leave them out.")]
+    public bool AllowMissing { get; init; }
+
     [CommandOption("--json")]
     [Description("Print the result as one JSON object.")]
     public bool Json { get; init; }
