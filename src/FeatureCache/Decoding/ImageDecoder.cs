@@ -20,7 +20,9 @@ namespace Graft.FeatureCache.Decoding;
 
 /// <summary>
 /// Turns <see cref="ImageData"/> into an upright 8-bit RGB image: any format ImageSharp 2.1 reads (JPEG, PNG, GIF, BMP,
-/// TIFF, WebP, TGA, PBM), EXIF orientation applied, grey/palette/CMYK/alpha/16-bit converted to RGB24. Thread-safe;
+/// TIFF, WebP, TGA, PBM), EXIF orientation applied, grey/palette/CMYK/alpha/16-bit converted to RGB24. JPEG pixels come
+/// from libjpeg-turbo (through SkiaSharp, <see cref="LibJpegTurbo"/>) — the decoder PIL, OpenCV and browsers use — so
+/// a client outside .NET that decodes the same file gets the same pixels, and the features Graft evaluated. Thread-safe;
 /// one instance serves all decode workers (it owns a memory pool, so make one per run, not one per image).
 /// </summary>
 /// <remarks>
@@ -117,7 +119,7 @@ public sealed class ImageDecoder
         Image<Rgb24> image;
         try
         {
-            image = Image.Load<Rgb24>(_configuration, bytes);
+            image = format is JpegFormat ? LibJpegTurbo.Decode(bytes, _configuration, info.Metadata) : Image.Load<Rgb24>(_configuration, bytes);
         }
         catch (Exception e)
         {

@@ -13,7 +13,7 @@ namespace Graft.FeatureCache.Store;
 public sealed record FeatureSetSpec
 {
     /// <summary>Bumped when Graft's decode/resize code changes what a tensor holds for the same spec.</summary>
-    public const string DecoderVersion = "imagesharp-2.1.13/graft-decode-1";
+    public const string DecoderVersion = "imagesharp-2.1.13+skia-libjpeg-turbo/graft-decode-2";
 
     public required string BackboneName { get; init; }
     public string? BackboneId { get; init; }

@@ -20,6 +20,7 @@ public sealed class StoreWriteFaultTests : IDisposable
     [Fact]
     public void Precompute_DiskFullAtEveryWritePoint_IsExit3_LeavesNoTempFile_AndResumesBitIdentical()
     {
+        Graft.FeatureCache.Backbones.BackboneModelFile.Open(_f.Backbone); // the model's hash memo (GRAFT_HOME) is written once, before counting
         var count = new FailNthWrite(0);
         using (WriteFaults.Inject(count)) Precompute(_f.File("reference"));
         var reference = StoreFixture.ReadAll(FeatureStore.Open(_f.File("reference")));
