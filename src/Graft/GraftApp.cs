@@ -28,7 +28,7 @@ public static class GraftApp
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             if (e.Hint is not null) console.MarkupLineInterpolated($"[grey]hint:[/] {e.Hint}");
             if (verbose) console.WriteException(e);
-            return e.ExitCode;
+            return ExitCodes.For(e);
         }
         catch (CommandAppException e)
         {

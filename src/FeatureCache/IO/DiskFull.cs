@@ -2,7 +2,7 @@ namespace Graft;
 
 /// <summary>
 /// Recognises "the disk is full" (or the user's quota is used up) in any exception chain, so every command maps it to
-/// one line and <see cref="ExitCodes.Interrupted"/> instead of an internal error. .NET on Unix puts the errno in
+/// one line and the CLI's "interrupted" exit code (3) instead of an internal error. .NET on Unix puts the errno in
 /// <see cref="Exception.HResult"/> (ENOSPC 28, EDQUOT 122 on Linux, 69 on macOS); on Windows it is an HRESULT of
 /// ERROR_DISK_FULL (112) or ERROR_HANDLE_DISK_FULL (39). Libraries that rewrap the IOException (ML.NET's model saver)
 /// keep it as an inner exception; the message is the last resort.

@@ -103,7 +103,7 @@ public static class FeaturePrecomputer
             throw new GraftException(
                 $"Writing features to '{set.Directory}' failed: {e.Message} {run.Computed} newly computed images are kept.",
                 "Free disk space (a full disk is the usual cause) and rerun the same command: it resumes where it stopped.")
-            { ExitCode = ExitCodes.Interrupted };
+            { Interrupted = true };
         }
         finally
         {
@@ -137,7 +137,7 @@ public static class FeaturePrecomputer
                 throw new GraftException(
                     $"Writing the manifest of '{set.Directory}' failed: {e.Message} The {run.Computed} newly computed images are kept.",
                     "Free disk space and rerun the same command: it only writes the manifest.")
-                { ExitCode = ExitCodes.Interrupted };
+                { Interrupted = true };
             }
         }
         var seconds = clock.Elapsed.TotalSeconds;

@@ -47,6 +47,7 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<Features
             IReadOnlyList<SplitLeak> leaks = [];
             IReadOnlyList<string> goneSegments = [];
             var missingRows = 0;
+            string? incomplete = null;
             try
             {
                 var m = set.LoadManifest();
@@ -58,14 +59,16 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<Features
             }
             catch (GraftException e)
             {
-                counts[0] = Markup.Escape(e.Message);
+                // No finished run, or shards missing: the set is not usable yet, whatever its blocks say.
+                incomplete = e.Message;
             }
             rows.Add(new
             {
                 id = set.Id, backbone = set.Spec.BackboneName, dimension = set.Spec.Dimension, records = index.Hashes.Count,
                 splits = new { train = ParseOrNull(counts[0]), validation = ParseOrNull(counts[1]), test = ParseOrNull(counts[2]) },
                 classes = ParseOrNull(classes), damaged = index.Damage.Count,
-                missingSegments = goneSegments, imagesWithoutFeatures = missingRows,
+                missingSegments = goneSegments, imagesWithoutFeatures = missingRows, incomplete,
+                complete = incomplete is null && goneSegments.Count == 0 && missingRows == 0 && index.Damage.Count == 0,
                 splitLeakage = leaks.Select(l => l.ToString()).ToArray(),
             });
             var health = new List<string>();
@@ -73,11 +76,13 @@ public sealed class FeaturesInfoCommand(IAnsiConsole console) : Command<Features
             if (missingRows > 0) health.Add($"[red]{missingRows} images without features[/]");
             if (index.Damage.Count > 0) health.Add($"[red]{index.Damage.Count} damaged[/]");
             if (index.TornBytes > 0) health.Add("[yellow]torn tail ignored[/]");
-            if (health.Count == 0) health.Add("[green]ok[/]");
+            if (incomplete is not null) health.Insert(0, "[yellow]incomplete[/]");
+            if (health.Count == 0) health.Add("[green]complete[/]");
             table.AddRow(set.Id, Markup.Escape(set.Spec.BackboneName), $"{set.Spec.Dimension}-d {set.Spec.DType.ToName()}", index.Hashes.Count.ToString(),
                 counts[0], counts[1], counts[2], classes, string.Join(", ", health));
             if (!settings.Json)
             {
+                if (incomplete is not null) console.MarkupLineInterpolated($"[yellow]set {set.Id}: {incomplete}[/]");
                 foreach (var d in index.Damage) console.MarkupLineInterpolated($"[red]{d}[/]");
                 foreach (var g in goneSegments) console.MarkupLineInterpolated($"[red]set {set.Id}: segment {g} is missing (deleted or not copied)[/]");
                 if (missingRows > 0)

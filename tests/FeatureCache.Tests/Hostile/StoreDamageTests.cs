@@ -69,7 +69,7 @@ public sealed class StoreDamageTests : IDisposable
         File.WriteAllText(Path.Combine(set.Directory, "set.json"), "\0\0garbage{");
 
         var e = Assert.Throws<GraftException>(() => store.Select());
-        Assert.Equal(ExitCodes.UserError, e.ExitCode);
+        Assert.False(e.Interrupted);
         Assert.Contains("damaged set.json", e.Message);
         Assert.Contains("Rerun the graft precompute", e.Hint);
 

@@ -42,7 +42,7 @@ public sealed class RunHostileTests : IDisposable
 
         var e = Assert.Throws<GraftException>(() => HeadTraining.Train(FeatureStore.Open(_dir.File("cache")), null, Linear, _dir.File("run")));
 
-        Assert.Equal(ExitCodes.UserError, e.ExitCode);
+        Assert.False(e.Interrupted);
         Assert.Contains("lacks features for 15 of 75 images (validation 15 of 15; e.g. ", e.Message);
         Assert.Contains("graft precompute --data /nonexistent/dataset", e.Hint);
         Assert.False(File.Exists(Path.Combine(_dir.File("run"), RunFolder.ConfigFile)));
@@ -145,7 +145,7 @@ public sealed class RunHostileTests : IDisposable
         Assert.NotNull(other);
 
         var e = Assert.Throws<GraftException>(() => HeadTraining.Train(FeatureStore.Open(_dir.File("cache")), null, Linear, run));
-        Assert.Equal(ExitCodes.UserError, e.ExitCode);
+        Assert.False(e.Interrupted);
         Assert.Equal($"{run} is being written by another graft (pid {Environment.ProcessId}).", e.Message);
 
         other!.Dispose();
@@ -167,6 +167,6 @@ public sealed class RunHostileTests : IDisposable
         var outcomes = new Exception?[4];
         Parallel.For(0, 4, i => outcomes[i] = Record.Exception(() => HeadTraining.Train(FeatureStore.Open(_dir.File("cache")), null, Linear, run)));
         Assert.Equal(1, outcomes.Count(o => o is null));
-        Assert.All(outcomes.OfType<Exception>(), o => Assert.Equal(ExitCodes.UserError, Assert.IsType<GraftException>(o).ExitCode));
+        Assert.All(outcomes.OfType<Exception>(), o => Assert.False(Assert.IsType<GraftException>(o).Interrupted));
     }
 }
