@@ -58,7 +58,7 @@ public sealed class CacheCommandsTests : IDisposable
         var (exit, output) = GraftCli.Run("features", "info", "--cache", cache);
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"resnet18\s*│\s*512-d float32\s*│\s*12\s*│\s*6\s*│\s*2\s*│\s*4\s*│\s*2\s*│\s*ok", output);
+        Assert.Matches(@"resnet18\s*│\s*512-d float32\s*│\s*12\s*│\s*6\s*│\s*2\s*│\s*4\s*│\s*2\s*│\s*complete", output);
     }
 
     [Fact]
