@@ -56,7 +56,22 @@ public static class FeatureMerge
             AtomicFile.Copy(m.File, to);
             manifestsCopied++;
         }
-        return new MergeSummary(dest.Root, stores.Count, segments, manifestsCopied, bytes);
+        // What the user must know before training on DEST: the same shard brought by two sources (the newer one was
+        // kept), and shards of an N-way split that no source had (the set stays incomplete until they are merged in).
+        var duplicates = manifests.Where(m => m.Origin != dest.Root).GroupBy(m => (m.Set.Id, m.Manifest.FileName)).Where(g => g.Count() > 1)
+            .Select(g => $"set {g.Key.Id}: shard {g.First().Manifest.ShardIndex}/{g.First().Manifest.ShardCount} came from {string.Join(" and ", g.Select(x => x.Origin))}; the newest was kept")
+            .ToList();
+        var missing = new List<string>();
+        foreach (var set in dest.Sets)
+        {
+            var present = ReadManifests(set).Select(m => m.Manifest).ToList();
+            foreach (var n in present.Select(m => m.ShardCount).Distinct())
+            {
+                var absent = Enumerable.Range(0, n).Except(present.Where(m => m.ShardCount == n).Select(m => m.ShardIndex)).ToList();
+                if (absent.Count > 0) missing.Add($"set {set.Id}: shards {string.Join(", ", absent.Select(i => $"{i}/{n}"))} are missing");
+            }
+        }
+        return new MergeSummary(dest.Root, stores.Count, segments, manifestsCopied, bytes) { Duplicates = duplicates, MissingShards = missing };
     }
 
     private sealed record Found(string Origin, FeatureSet Set, DatasetManifest Manifest, string File)
@@ -141,4 +156,11 @@ public static class FeatureMerge
 }
 
 /// <summary>What a merge copied.</summary>
-public sealed record MergeSummary(string Destination, int Sources, int SegmentsCopied, int ManifestsCopied, long BytesCopied);
+public sealed record MergeSummary(string Destination, int Sources, int SegmentsCopied, int ManifestsCopied, long BytesCopied)
+{
+    /// <summary>Shards more than one source brought (the newest manifest was kept), one line each.</summary>
+    public IReadOnlyList<string> Duplicates { get; init; } = [];
+
+    /// <summary>Shards of an N-way split that the destination still lacks, one line per set; empty when complete.</summary>
+    public IReadOnlyList<string> MissingShards { get; init; } = [];
+}

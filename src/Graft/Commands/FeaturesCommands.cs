@@ -167,6 +167,9 @@ public sealed class FeaturesMergeCommand(IAnsiConsole console) : Command<Feature
     {
         var summary = FeatureMerge.Merge(settings.Sources.Select(ModelFileLocator.ExpandHome).ToList(), ModelFileLocator.ExpandHome(settings.Into!));
         console.MarkupLineInterpolated($"merged {summary.Sources} cache folders into [bold]{summary.Destination}[/]: {summary.SegmentsCopied} segments ({summary.BytesCopied / 1e6:0.0} MB) and {summary.ManifestsCopied} shard manifests copied");
+        foreach (var d in summary.Duplicates) console.MarkupLineInterpolated($"[yellow]duplicate: {d}[/]");
+        foreach (var m in summary.MissingShards) console.MarkupLineInterpolated($"[yellow]incomplete: {m}[/]");
+        console.MarkupLine(summary.MissingShards.Count == 0 ? "[green]complete[/]: every shard is there" : "[yellow]incomplete[/]: merge the missing shards in (or run them) before training");
         return ExitCodes.Ok;
     }
 }

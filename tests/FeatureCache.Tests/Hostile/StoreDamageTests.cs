@@ -92,6 +92,31 @@ public sealed class StoreDamageTests : IDisposable
         Assert.Equal(2, summary.ManifestsCopied);
         Assert.Equal(2, summary.SegmentsCopied);
         StoreFixture.AssertSame(StoreFixture.ReadAll(FeatureStore.Open(_f.File("whole"))), StoreFixture.ReadAll(FeatureStore.Open(_f.File("merged"))));
+        Assert.Empty(summary.MissingShards);
+        Assert.Empty(summary.Duplicates);
+    }
+
+    [Fact]
+    public void Merge_OneShardMissingAndOneTwice_SaysSo()
+    {
+        Filled("s0", shard: new ShardSpec(0, 3));
+        Filled("s1", shard: new ShardSpec(1, 3));
+        CopyFolder(_f.File("s1"), _f.File("s1-copy"));
+
+        var summary = FeatureMerge.Merge([_f.File("s0"), _f.File("s1"), _f.File("s1-copy")], _f.File("merged"));
+
+        var missing = Assert.Single(summary.MissingShards);
+        Assert.Contains("shards 2/3 are missing", missing);
+        var duplicate = Assert.Single(summary.Duplicates);
+        Assert.Contains("shard 1/3", duplicate);
+        Assert.Throws<GraftException>(() => FeatureStore.Open(_f.File("merged")).Select().LoadManifest()); // not usable until shard 2 is in
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories)) File.Copy(file, file.Replace(from, to));
     }
 
     [Fact]
