@@ -68,12 +68,23 @@ Task("Test")
     .Does(() => DotNetTest(solution, new DotNetTestSettings { Configuration = configuration, NoBuild = true, NoRestore = true }));
 
 Task("Pack")
-    .Description("NuGet packages into ./artifacts: Graft.MlNet (what an ML.NET app references to run an exported zip) and Graft.FeatureCache, its dependency.")
+    .Description("Packages into ./artifacts: the graft .NET tool (Graft.Tool, linux-x64, no fine-tuning), its companion with fine-tuning (Graft.FineTune.Tool, command graft-finetune), Graft.MlNet and Graft.FeatureCache.")
     .IsDependentOn("Build")
     .Does(() =>
 {
     foreach (var project in new[] { "./src/FeatureCache/Graft.FeatureCache.csproj", "./src/MlNet/Graft.MlNet.csproj" })
         DotNetPack(project, new DotNetPackSettings { Configuration = configuration, NoBuild = true, NoRestore = true, OutputDirectory = "./artifacts" });
+    // The tools are rebuilt with the CPU ONNX Runtime (no 385 MB of CUDA providers) and linux-x64 natives only, so each
+    // stays under nuget.org's 250 MB limit; libtorch (460 MB unpacked) goes only into the fine-tuning companion.
+    foreach (var edition in new[] { "core", "full" })
+        DotNetPack("./src/Graft/Graft.csproj", new DotNetPackSettings
+        {
+            Configuration = configuration,
+            OutputDirectory = "./artifacts",
+            MSBuildSettings = new DotNetMSBuildSettings().WithProperty("GraftEdition", edition).WithProperty("OnnxRuntimePackage", "Microsoft.ML.OnnxRuntime"),
+        });
+    foreach (var package in GetFiles("./artifacts/*.nupkg"))
+        Information($"{package.GetFilename()}: {new System.IO.FileInfo(package.FullPath).Length / 1e6:0.0} MB");
 });
 
 Task("Precompute")

@@ -1,5 +1,7 @@
 using Graft.Cli.Commands;
+#if GRAFT_FINETUNE
 using Graft.Cli.Commands.FineTune;
+#endif
 using Graft.Cli.Commands.Import;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -19,6 +21,15 @@ public static class GraftApp
         app.Configure(config => Configure(config, output, err));
         var verbose = args.Contains("--verbose");
         console = err; // from here on, only errors are printed
+#if !GRAFT_FINETUNE
+        if (args is ["finetune", ..] or ["bench", "finetune", ..])
+        {
+            // The graft tool leaves libtorch out (a public feed refuses packages over 250 MB); fine-tuning ships apart.
+            console.MarkupLine("[red]error:[/] fine-tuning is not part of this graft tool.");
+            console.MarkupLine("[grey]hint:[/] dotnet tool install --global Graft.FineTune.Tool, then run graft-finetune finetune … (every graft command, plus fine-tuning).");
+            return ExitCodes.UserError;
+        }
+#endif
         try
         {
             return app.Run(args, cancel);
@@ -72,6 +83,8 @@ public static class GraftApp
     private static void Configure(IConfigurator config, IAnsiConsole console, IAnsiConsole errors)
     {
         config.SetApplicationName("graft");
+        config.SetApplicationVersion(typeof(GraftApp).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "0");
         config.Settings.Console = console;
         config.Settings.Registrar.RegisterInstance<IAnsiConsole>(console); // commands take it in their constructor
         config.Settings.Registrar.RegisterInstance(new Rendering.ErrorConsole(errors));
@@ -98,10 +111,12 @@ public static class GraftApp
         config.AddCommand<ExportCommand>("export")
             .WithDescription("Export a run as one ONNX classifier or an ML.NET model zip.")
             .WithExample("export", "--run", "runs/mlp", "--format", "onnx", "-o", "classifier.onnx");
+#if GRAFT_FINETUNE
         config.AddCommand<FineTuneCommand>("finetune")
             .WithDescription("Fine-tune the top layers of the backbone with the head of a head-training run (TorchSharp); write the result as ONNX.")
             .WithExample("finetune", "--run", "runs/flowers", "--train-top", "339", "--epochs", "5")
             .WithExample("finetune", "--run", "runs/hymenoptera", "--train-from", "Convolution359", "--lr", "1e-4");
+#endif
         config.AddBranch("backbone", b =>
         {
             b.SetDescription("List and describe backbones (descriptors in models/onnx).");
@@ -140,8 +155,10 @@ public static class GraftApp
                 .WithDescription("Raw inference, decode, the full pipeline and ML.NET's own path on the same photos.");
             b.AddCommand<BenchHeadsCommand>("heads")
                 .WithDescription("Head retraining time on 10 000 × 4032 cached features vs the seed's recompute-every-epoch cost.");
+#if GRAFT_FINETUNE
             b.AddCommand<BenchFineTuneCommand>("finetune")
                 .WithDescription("Fine-tuning epoch with the boundary cache vs a full forward; TorchSharp vs PyTorch training steps.");
+#endif
             b.AddCommand<BenchReadCommand>("read").WithDescription("Read-back speed of a cache: all features of every split into arrays.");
             b.AddCommand<BenchNasNetCommand>("nasnet")
                 .WithDescription("NASNet precompute images/s at batch 1/8/32 next to the FLOP bound (random weights unless --model).");
