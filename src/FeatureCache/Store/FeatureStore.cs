@@ -29,7 +29,10 @@ public sealed class FeatureStore
         root = Path.GetFullPath(root);
         if (File.Exists(root)) throw new GraftException($"Cache path '{root}' is a file, not a folder.");
         var marker = Path.Combine(root, MarkerFile);
-        if (Directory.Exists(root) && !File.Exists(marker) && Directory.EnumerateFileSystemEntries(root).Any(e => !IsBeingCreated(e)))
+        // Another creator's marker can land between the first look and the listing (then its sets folder fills up):
+        // the marker is looked for again after the listing, so only a folder that never became a cache is refused.
+        if (Directory.Exists(root) && !File.Exists(marker) && Directory.EnumerateFileSystemEntries(root).Any(e => !IsBeingCreated(e))
+            && !File.Exists(marker))
             throw new GraftException($"'{root}' is not empty and is not a Graft feature cache.", "Choose a new or empty folder for --cache.");
         // The marker goes first, by rename: another process creating the same cache at this moment (two shards started
         // together) sees either nothing, the marker's temporary file, or the marker — all taken as "a cache".
