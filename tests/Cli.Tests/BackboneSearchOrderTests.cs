@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Graft.Cli.Tests.Fixtures;
 using Graft.FeatureCache.Backbones;
 
@@ -15,19 +14,9 @@ public sealed class BackboneSearchOrderTests : IDisposable
 
     private (int Exit, string Output) RunIn(string workingDirectory, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory,
-        };
-        psi.ArgumentList.Add(GraftCli.Dll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("GRAFT_MODELS");
-        psi.Environment["GRAFT_HOME"] = Path.Combine(_work, "home");
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "graft did not finish");
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var (exit, stdout, stderr) = GraftCli.RunProcess(args, workingDirectory,
+            new Dictionary<string, string?> { ["GRAFT_MODELS"] = null, ["GRAFT_HOME"] = Path.Combine(_work, "home") });
+        return (exit, stdout + stderr);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Graft.Cli.Tests.Fixtures;
 using YamlDotNet.RepresentationModel;
@@ -73,22 +72,17 @@ public sealed class DeployManifestTests : IDisposable
         var computed = 0;
         foreach (var index in new[] { 0, int.Parse(count) - 1 })
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(GraftCli.Dll);
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            psi.Environment["JOB_COMPLETION_INDEX"] = index.ToString();
-            psi.Environment["GRAFT_SHARD_COUNT"] = count;
-            using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            Assert.True(p.WaitForExit(120_000));
-            Assert.True(p.ExitCode == 0, stdout.Result + stderr.Result);
-            Assert.Contains($"shard from Kubernetes: completion index {index} of {count}", stderr.Result);
-            computed += PrecomputeCommandTests.Json(stdout.Result).GetProperty("computed").GetInt32();
+            var (exit, stdout, stderr) = GraftCli.RunProcess(args, environment: new Dictionary<string, string?>
+            {
+                ["JOB_COMPLETION_INDEX"] = index.ToString(), ["GRAFT_SHARD_COUNT"] = count,
+            });
+            Assert.True(exit == 0, stdout + stderr);
+            Assert.Contains($"shard from Kubernetes: completion index {index} of {count}", stderr);
+            computed += PrecomputeCommandTests.Json(stdout).GetProperty("computed").GetInt32();
         }
         // What the two pods wrote is in the shared cache: a plain precompute reuses exactly that and computes the rest.
-        var (exit, output) = GraftCli.Run("precompute", "--data", data, "--cache", cache, "--json");
-        Assert.Equal(0, exit);
+        var (plainExit, output) = GraftCli.Run("precompute", "--data", data, "--cache", cache, "--json");
+        Assert.Equal(0, plainExit);
         var rest = PrecomputeCommandTests.Json(output);
         Assert.Equal(computed, rest.GetProperty("reused").GetInt32());
         Assert.Equal(16, computed + rest.GetProperty("computed").GetInt32());

@@ -13,7 +13,10 @@ namespace Graft.FeatureCache.Backbones;
 /// <param name="Initializers">Float initializers the layer owns: each belongs to the layer of the first node that
 /// consumes it.</param>
 /// <param name="Output">The tensor the layer outputs (its main node's first output), or null.</param>
-public sealed record BackboneLayerEntry(int Index, string Name, string Type, IReadOnlyList<int> Nodes, IReadOnlyList<string> Initializers, string? Output);
+/// <param name="Values">Values in <paramref name="Initializers"/>: the layer's parameter count as Keras's summary
+/// counts it (BatchNorm statistics included).</param>
+public sealed record BackboneLayerEntry(int Index, string Name, string Type, IReadOnlyList<int> Nodes, IReadOnlyList<string> Initializers,
+    string? Output, long Values);
 
 /// <summary>
 /// The one rule for what a backbone's layers are — what <c>--train-top N</c> counts and what <c>graft backbone
@@ -93,7 +96,8 @@ public sealed class BackboneLayers
             for (var n = 0; n < nodes.Count; n++) nodeLayer[n] = n;
         }
 
-        var floats = model.Graph.Initializer.Where(IsFloat).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var floats = model.Graph.Initializer.Where(IsFloat).GroupBy(t => t.Name)
+            .ToDictionary(g => g.Key, g => Elements(g.First()), StringComparer.Ordinal);
         var owned = new List<string>[names.Length];
         var layerNodes = new List<int>[names.Length];
         for (var i = 0; i < names.Length; i++) (owned[i], layerNodes[i]) = ([], []);
@@ -102,7 +106,7 @@ public sealed class BackboneLayers
         {
             layerNodes[nodeLayer[n]].Add(n);
             foreach (var input in nodes[n].Input)
-                if (floats.Contains(input) && claimed.Add(input)) owned[nodeLayer[n]].Add(input);
+                if (floats.ContainsKey(input) && claimed.Add(input)) owned[nodeLayer[n]].Add(input);
         }
         var inputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var layers = new BackboneLayerEntry[names.Length];
@@ -113,7 +117,7 @@ public sealed class BackboneLayers
             var type = types is not null && i < types.Length ? types[i]
                 : main?.OpType ?? (inputs.Contains(names[i]) ? "Input" : "?");
             var output = main is { Output.Count: > 0 } ? main.Output[0] : inputs.Contains(names[i]) ? names[i] : null;
-            layers[i] = new BackboneLayerEntry(i, names[i], type, layerNodes[i], owned[i], output);
+            layers[i] = new BackboneLayerEntry(i, names[i], type, layerNodes[i], owned[i], output, owned[i].Sum(name => floats[name]));
         }
         return new BackboneLayers(layers, metadata is not null, unclaimed);
     }

@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Graft.FeatureCache.Backbones;
@@ -212,17 +213,11 @@ public sealed class OnnxBackbone : IDisposable
             if (device.Kind == ExecutionDeviceKind.Cuda)
             {
                 so.Dispose();
-                throw new GraftException($"CUDA {device.CudaDeviceId} was requested but the CUDA execution provider cannot start: {FirstLine(e.Message)}",
+                throw new GraftException($"CUDA {device.CudaDeviceId} was requested but the CUDA execution provider cannot start: {OrtSessionFactory.FirstLine(e.Message)}",
                     "Install CUDA 12/13 and cuDNN matching ONNX Runtime 1.31, or use --device cpu (or auto).");
             }
-            return (so, $"device: CPU ({threads} threads) — CUDA execution provider unavailable: {FirstLine(e.Message)}");
+            return (so, $"device: CPU ({threads} threads) — CUDA execution provider unavailable: {OrtSessionFactory.FirstLine(e.Message)}");
         }
-    }
-
-    private static string FirstLine(string text)
-    {
-        var line = text.Split('\n')[0].Trim();
-        return line.Length > 240 ? line[..240] + "…" : line;
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using System.Buffers;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
@@ -21,27 +22,35 @@ internal static class LibJpegTurbo
             ?? throw new ImageRejectedException(RejectReason.Corrupt, "JPEG data is damaged (libjpeg-turbo cannot read its header).");
         var size = codec.Info;
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize64];
-        SKCodecResult result;
-        unsafe
+        // Pooled: decode workers run this for every image, and photo-sized buffers would each be a large-object allocation.
+        var rgba = ArrayPool<byte>.Shared.Rent(checked((int)info.BytesSize64));
+        try
         {
-            fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
-        }
-        if (result != SKCodecResult.Success)
-            throw new ImageRejectedException(RejectReason.Corrupt, $"JPEG data is damaged (libjpeg-turbo: {result}).");
-
-        var image = new Image<Rgb24>(configuration, size.Width, size.Height);
-        image.ProcessPixelRows(rows =>
-        {
-            for (var y = 0; y < rows.Height; y++)
+            SKCodecResult result;
+            unsafe
             {
-                var row = rows.GetRowSpan(y);
-                var source = rgba.AsSpan(y * info.RowBytes, size.Width * 4);
-                for (var x = 0; x < row.Length; x++) row[x] = new Rgb24(source[4 * x], source[4 * x + 1], source[4 * x + 2]);
+                fixed (byte* p = rgba) result = codec.GetPixels(info, (IntPtr)p);
             }
-        });
-        // The caller orients from EXIF; the pixels carry no metadata of their own.
-        if (header.ExifProfile is { } exif) image.Metadata.ExifProfile = exif.DeepClone();
-        return image;
+            if (result != SKCodecResult.Success)
+                throw new ImageRejectedException(RejectReason.Corrupt, $"JPEG data is damaged (libjpeg-turbo: {result}).");
+
+            var image = new Image<Rgb24>(configuration, size.Width, size.Height);
+            image.ProcessPixelRows(rows =>
+            {
+                for (var y = 0; y < rows.Height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    var source = rgba.AsSpan(y * info.RowBytes, size.Width * 4);
+                    for (var x = 0; x < row.Length; x++) row[x] = new Rgb24(source[4 * x], source[4 * x + 1], source[4 * x + 2]);
+                }
+            });
+            // The caller orients from EXIF; the pixels carry no metadata of their own.
+            if (header.ExifProfile is { } exif) image.Metadata.ExifProfile = exif.DeepClone();
+            return image;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
     }
 }

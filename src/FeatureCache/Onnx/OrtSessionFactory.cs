@@ -29,9 +29,10 @@ public static class OrtSessionFactory
         }
     }
 
-    private static string FirstLine(string text)
+    /// <summary>The first line of an ONNX Runtime message (its stack of native frames follows).</summary>
+    internal static string FirstLine(string text)
     {
-        var i = text.IndexOf('\n');
-        return i < 0 ? text : text[..i].TrimEnd();
+        var line = text.Split('\n')[0].Trim();
+        return line.Length > 240 ? line[..240] + "…" : line;
     }
 }

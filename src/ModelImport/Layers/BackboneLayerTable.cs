@@ -30,9 +30,8 @@ public static class BackboneLayerTable
         {
             shapeSource = ShapesFromRuntime(model, path, imageSize, shapes) ? "onnxruntime" : "unknown";
         }
-        var sizes = graph.Initializer.GroupBy(t => t.Name).ToDictionary(g => g.Key, g => BackboneLayers.Elements(g.First()), StringComparer.Ordinal);
         var table = BackboneLayers.Of(model);
-        var rows = table.Layers.Select(l => new BackboneLayerRow(l.Index, l.Name, l.Type, l.Initializers.Sum(i => sizes[i]),
+        var rows = table.Layers.Select(l => new BackboneLayerRow(l.Index, l.Name, l.Type, l.Values,
             l.Output is null ? "?" : shapes.GetValueOrDefault(l.Output, "?"), l.Nodes.Count(n => !table.UnclaimedNodes.Contains(graph.Node[n].Name)))).ToList();
         return new BackboneLayerList
         {

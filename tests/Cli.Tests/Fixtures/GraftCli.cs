@@ -26,11 +26,34 @@ public static class GraftCli
     }
 
     /// <summary>Starts <c>dotnet graft.dll args</c> with stdout/stderr captured.</summary>
-    public static Process Start(params string[] args)
+    public static Process Start(params string[] args) => Start(args, null, null);
+
+    /// <summary>Starts <c>dotnet graft.dll args</c> in <paramref name="workingDirectory"/> with
+    /// <paramref name="environment"/> set (a null value removes a variable), stdout/stderr captured.</summary>
+    public static Process Start(IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string?>? environment)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            if (value is null) psi.Environment.Remove(name);
+            else psi.Environment[name] = value;
         return Process.Start(psi)!;
+    }
+
+    /// <summary>Runs graft as a child process to its end (2 minutes at most): exit code, stdout and stderr.</summary>
+    public static (int Exit, string Stdout, string Stderr) RunProcess(IEnumerable<string> args, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        using var p = Start(args, workingDirectory, environment);
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException("graft did not finish in 2 minutes");
+        }
+        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 }
