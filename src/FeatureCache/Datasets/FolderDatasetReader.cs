@@ -54,7 +54,10 @@ internal static class FolderDatasetReader
             var path = f.Path;
             return new DatasetItem(f.Id, labelOf[f.ClassName], f.Split ?? stratified![f.Id], () => ImageFileReader.Read(path, maxFileMegabytes));
         }).ToArray();
-        return new DatasetListing(root, classNames, items, splitSource, walker.Notes);
+        // A folder with no image anywhere is not a class (Keras would count it and never see an example): say so, once.
+        var emptyClasses = classDirs.Select(c => c.ClassName).Distinct().Except(classNames).Order(StringComparer.Ordinal)
+            .Select(name => $"folder '{ClassNameRules.Visible(name)}' holds no images: it is not a class");
+        return new DatasetListing(root, classNames, items, splitSource, [.. walker.Notes, .. emptyClasses]);
     }
 
     /// <summary>True when some non-hidden subfolder holds an image file; stops at the first one found.</summary>

@@ -3,6 +3,22 @@ namespace Graft.FeatureCache.Datasets.Tests;
 public sealed class FolderDatasetReaderTests
 {
     [Fact]
+    public void Load_EmptyClassFolder_IsNoClassAndSaysSo_WhileAClassEmptyInOneSplitStays()
+    {
+        using var dir = new TempDir();
+        dir.Write("train/cats/c1.png", TestImages.Png(1));
+        dir.Write("train/dogs/d1.png", TestImages.Png(2));
+        dir.Write("val/dogs/d2.png", TestImages.Png(3));
+        Directory.CreateDirectory(dir["val/cats"]);   // empty here, a class through train
+        Directory.CreateDirectory(dir["train/empty"]); // empty everywhere
+
+        var ds = DatasetLoader.Load(dir.Path);
+
+        Assert.Equal(["cats", "dogs"], ds.ClassNames);
+        Assert.Equal(["folder 'empty' holds no images: it is not a class"], ds.Warnings);
+    }
+
+    [Fact]
     public void Load_SplitFoldersWithValAlias_KeepsFolderSplitsAndUnionOfClasses()
     {
         using var dir = new TempDir();
