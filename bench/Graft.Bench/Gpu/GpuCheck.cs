@@ -28,14 +28,15 @@ public static class GpuCheck
         var unknown = options.Models.FirstOrDefault(m => m is not ("resnet18" or "nasnet_large" or "nasnet_mobile"));
         if (unknown is not null) throw new GraftException($"Unknown model '{unknown}' for the GPU check.", "Use resnet18, nasnet_large and/or nasnet_mobile.");
 
+        if (options.Device.Kind != ExecutionDeviceKind.Cpu && !ExecutionDevice.NvidiaDriverPresent(out var why))
+            throw new GraftException($"The GPU check needs an NVIDIA GPU: {why}.", "Run it where there is one, or pass --device cpu for a dry run.");
         var clock = Stopwatch.StartNew();
         var temp = options.WorkDirectory is null;
         var work = options.WorkDirectory ?? Directory.CreateTempSubdirectory("graft-gpu-check-").FullName;
         Directory.CreateDirectory(work);
         try
         {
-            log?.Report($"writing {options.Images} synthetic photos under {work}");
-            var dataset = DatasetLoader.Load(SyntheticPhotos.Write(Path.Combine(work, "photos"), options.Images));
+            var dataset = LoadPhotos(options, work, log);
             var variants = new List<GpuCheckVariant>();
             string? gpu = NvidiaSmi.Describe();
             foreach (var model in options.Models)
@@ -56,7 +57,8 @@ public static class GpuCheck
                 Machine = MachineInfo.Describe(),
                 Gpu = gpu,
                 OnnxRuntime = Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString(),
-                Images = options.Images,
+                Photos = options.Data ?? "synthetic",
+                Images = dataset.Items.Count,
                 CompareImages = options.CompareImages,
                 Variants = variants,
                 Seconds = clock.Elapsed.TotalSeconds,
@@ -67,6 +69,22 @@ public static class GpuCheck
         {
             if (temp) Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>The user's photos (the first N, in the dataset's order) or N synthetic ones.</summary>
+    private static ImageDataset LoadPhotos(GpuCheckOptions options, string work, IProgress<string>? log)
+    {
+        if (options.Data is null)
+        {
+            log?.Report($"writing {options.Images} synthetic photos under {work}");
+            return DatasetLoader.Load(SyntheticPhotos.Write(Path.Combine(work, "photos"), options.Images));
+        }
+        var all = DatasetLoader.Load(options.Data);
+        var items = all.Items.Take(options.Images).ToList();
+        if (items.Count < options.CompareImages)
+            throw new GraftException($"'{options.Data}' has {items.Count} images; the check compares {options.CompareImages}.", "Lower --compare-images.");
+        log?.Report($"using the first {items.Count} photos of {options.Data}");
+        return new ImageDataset(all.Root, all.Format, all.ClassNames, items, all.SplitSource);
     }
 
     private static BackboneDescriptor Fp32Descriptor(string model, string folder, IProgress<string>? log)
@@ -103,11 +121,19 @@ public static class GpuCheck
 
     private static float[] Features(BackboneDescriptor backbone, float[] tensors, ExecutionDevice device, int threads)
     {
-        var count = tensors.Length / backbone.Preprocess.TensorLength;
-        using var session = OnnxBackbone.Load(backbone, new BackboneRunOptions { Device = device, Threads = threads, MaxBatchSize = count });
-        tensors.CopyTo(session.InputBuffer.AsSpan());
-        session.Run(count);
-        return session.OutputBuffer.AsSpan(0, count * session.Dimension).ToArray();
+        const int chunk = 16; // bounded activation memory however many images are compared
+        var len = backbone.Preprocess.TensorLength;
+        var count = tensors.Length / len;
+        using var session = OnnxBackbone.Load(backbone, new BackboneRunOptions { Device = device, Threads = threads, MaxBatchSize = Math.Min(chunk, count) });
+        var features = new float[count * session.Dimension];
+        for (var start = 0; start < count; start += chunk)
+        {
+            var n = Math.Min(chunk, count - start);
+            tensors.AsSpan(start * len, n * len).CopyTo(session.InputBuffer);
+            session.Run(n);
+            session.OutputBuffer.AsSpan(0, n * session.Dimension).CopyTo(features.AsSpan(start * session.Dimension));
+        }
+        return features;
     }
 
     private static GpuCheckVariant Measure(string model, string precision, BackboneDescriptor backbone, ImageDataset dataset,

@@ -13,6 +13,9 @@ public sealed record GpuCheckOptions
 
     public IReadOnlyList<int> BatchSizes { get; init; } = [1, 8, 32];
 
+    /// <summary>A dataset to use instead of synthetic photos (its first <see cref="Images"/> images); null: synthetic.</summary>
+    public string? Data { get; init; }
+
     /// <summary>Synthetic JPEGs precomputed through the full pipeline per model and precision.</summary>
     public int Images { get; init; } = 128;
 

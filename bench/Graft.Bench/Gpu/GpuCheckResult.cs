@@ -11,6 +11,8 @@ public sealed record GpuCheckResult
     /// <summary>nvidia-smi's GPU name, driver, memory and driver CUDA version; null on a machine without it.</summary>
     public string? Gpu { get; init; }
     public required string OnnxRuntime { get; init; }
+    /// <summary>"synthetic" or the dataset's path.</summary>
+    public required string Photos { get; init; }
     public required int Images { get; init; }
     public required int CompareImages { get; init; }
     public required IReadOnlyList<GpuCheckVariant> Variants { get; init; }

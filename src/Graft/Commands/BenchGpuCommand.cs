@@ -24,8 +24,12 @@ public sealed class BenchGpuSettings : GraftSettings
     [DefaultValue("1,8,32")]
     public string BatchSizes { get; init; } = "1,8,32";
 
+    [CommandOption("-d|--data <PATH>")]
+    [Description("Measure on these photos (the first --images of them) instead of synthetic ones.")]
+    public string? Data { get; init; }
+
     [CommandOption("--images <N>")]
-    [Description("Synthetic photos precomputed per model and precision. Default 128.")]
+    [Description("Photos precomputed per model and precision (synthetic unless --data). Default 128.")]
     [DefaultValue(128)]
     public int Images { get; init; } = 128;
 
@@ -71,6 +75,7 @@ public sealed class BenchGpuCommand(IAnsiConsole console) : Command<BenchGpuSett
             Device = ExecutionDevice.Parse(settings.Device),
             Models = settings.Models.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(m => m.ToLowerInvariant()).ToList(),
             BatchSizes = settings.ParseBatchSizes(),
+            Data = settings.Data is null ? null : FeatureCache.Backbones.ModelFileLocator.ExpandHome(settings.Data),
             Images = settings.Images,
             CompareImages = settings.CompareImages,
             SecondsPerBatchSize = settings.Seconds > 0 ? settings.Seconds : throw new GraftException($"--seconds {settings.Seconds} must be positive."),
@@ -92,7 +97,7 @@ public sealed class BenchGpuCommand(IAnsiConsole console) : Command<BenchGpuSett
         {
             var full = Path.GetFullPath(path);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            Graft.AtomicFile.WriteAllText(full, JsonSerializer.Serialize(result, JsonOutput.Options) + "\n");
+            Graft.AtomicFile.WriteAllText(full, JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonOutput.Options) { WriteIndented = true }) + "\n");
             console.MarkupLineInterpolated($"summary: {full}");
         }
         if (result.Passed) return 0;
