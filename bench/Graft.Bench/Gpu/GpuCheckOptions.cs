@@ -25,6 +25,10 @@ public sealed record GpuCheckOptions
     /// <summary>Timed seconds per batch size (at least two batches each).</summary>
     public double SecondsPerBatchSize { get; init; } = 3;
 
+    /// <summary>Seconds after which no further model or precision is started (0: no limit), so an unattended run ends
+    /// with a summary of what it measured instead of being killed.</summary>
+    public double BudgetSeconds { get; init; }
+
     /// <summary>CPU threads for the CPU reference (0: all cores).</summary>
     public int Threads { get; init; }
 

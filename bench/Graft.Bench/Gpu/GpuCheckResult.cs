@@ -11,11 +11,17 @@ public sealed record GpuCheckResult
     /// <summary>nvidia-smi's GPU name, driver, memory and driver CUDA version; null on a machine without it.</summary>
     public string? Gpu { get; init; }
     public required string OnnxRuntime { get; init; }
+    /// <summary>What scripts/gpu-check.sh found before the run (driver, CUDA/cuDNN libraries, unresolved provider
+    /// dependencies), from GRAFT_GPU_CHECK_FOUND; null when run directly.</summary>
+    public string? Found { get; init; } = Environment.GetEnvironmentVariable("GRAFT_GPU_CHECK_FOUND");
     /// <summary>"synthetic" or the dataset's path.</summary>
     public required string Photos { get; init; }
     public required int Images { get; init; }
     public required int CompareImages { get; init; }
     public required IReadOnlyList<GpuCheckVariant> Variants { get; init; }
+    /// <summary>Models or precisions not measured because the time budget was spent (the check then still writes
+    /// what it has; a partial result is not a pass unless every measured variant passed).</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
     public required double Seconds { get; init; }
     public required string UtcTime { get; init; }
 }

@@ -43,6 +43,11 @@ public sealed class BenchGpuSettings : GraftSettings
     [DefaultValue(3.0)]
     public double Seconds { get; init; } = 3;
 
+    [CommandOption("--budget-seconds <S>")]
+    [Description("Start no further model or precision after S seconds (0: no limit); the summary lists what was skipped.")]
+    [DefaultValue(0.0)]
+    public double BudgetSeconds { get; init; }
+
     [CommandOption("--threads <N>")]
     [DefaultValue(0)]
     public int Threads { get; init; }
@@ -80,6 +85,7 @@ public sealed class BenchGpuCommand(IAnsiConsole console) : Command<BenchGpuSett
             CompareImages = settings.CompareImages,
             SecondsPerBatchSize = settings.Seconds > 0 ? settings.Seconds : throw new GraftException($"--seconds {settings.Seconds} must be positive."),
             Threads = settings.Threads,
+            BudgetSeconds = settings.BudgetSeconds,
         };
         var result = GpuCheck.Run(options, new SyncProgress<string>(m => console.MarkupLineInterpolated($"[grey]{m}[/]")));
         var t = new Table().Border(TableBorder.Rounded).AddColumn("model").AddColumn("precision").AddColumn(new TableColumn("MB").RightAligned())
@@ -93,6 +99,8 @@ public sealed class BenchGpuCommand(IAnsiConsole console) : Command<BenchGpuSett
                 v.VersusFp32 is { } f ? $"{f.MaxRelativeDelta:E1}, {f.MinCosine:F5}" : "");
         console.Write(t);
         console.MarkupLineInterpolated($"[grey]{result.Gpu ?? "no nvidia-smi"} · ONNX Runtime {result.OnnxRuntime} · {result.Machine} · {result.Seconds:0} s[/]");
+        if (result.Skipped.Count > 0)
+            console.MarkupLineInterpolated($"[yellow]not measured (time budget):[/] {string.Join(", ", result.Skipped)}");
         if (settings.Json is { } path)
         {
             var full = Path.GetFullPath(path);
