@@ -9,7 +9,7 @@
 #    EP at batch 1/8/32 (images/s, GPU memory), the full precompute of synthetic photos, and CUDA features against
 #    CPU features; writes ONE JSON summary, OUT_DIR/gpu-check.json (OUT_DIR: $1, else $OUT, else artifacts/gpu-check).
 # Overrides (environment): GPU_CHECK_MODELS, GPU_CHECK_BATCH_SIZES, GPU_CHECK_IMAGES, GPU_CHECK_SECONDS, GPU_CHECK_DEVICE
-# GPU_CHECK_DRY_RUN=1 (no GPU needed: everything on the CPU execution provider), GPU_CHECK_REBUILD=1,
+# GPU_CHECK_DRY_RUN=1 (no GPU needed: everything on the CPU execution provider), GPU_CHECK_REBUILD=1, GPU_CHECK_GRAFT=DLL,
 # GPU_CHECK_LIMIT_SECONDS (default 470, the whole script).
 # Exit: 0 passed; 77 skipped (no NVIDIA GPU/driver: nothing to check here); 4 ran, but CUDA features differ from the
 # CPU's beyond tolerance; 5 build failed (NuGet unreachable is said so); 6 a step timed out; other: graft's own code.
@@ -66,7 +66,7 @@ fi
 
 # --- 2. build ----------------------------------------------------------------------------------------------------
 command -v dotnet >/dev/null || { log "dotnet not found: install the .NET 10 SDK"; exit 5; }
-graft=src/Graft/bin/Release/net10.0/graft.dll
+graft=${GPU_CHECK_GRAFT:-src/Graft/bin/Release/net10.0/graft.dll}   # GPU_CHECK_GRAFT: a graft.dll built elsewhere
 if [ -f "$graft" ] && [ -z "${GPU_CHECK_REBUILD:-}" ]; then
   log "using the existing build $graft (GPU_CHECK_REBUILD=1 rebuilds)"
 else

@@ -77,19 +77,49 @@ public sealed class BackboneConvertCommandTests : IDisposable
         Assert.Contains("--batch-sizes '8,zero'", output);
     }
 
+    private (int Exit, string Output) RunScript(IReadOnlyDictionary<string, string> environment, int timeoutMs)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(Repo.Root, "scripts", "gpu-check.sh"));
+        psi.ArgumentList.Add(_dir.File("gpu-check"));
+        foreach (var (k, v) in environment) psi.Environment[k] = v;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutMs))
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"gpu-check.sh took over {timeoutMs / 1000} s");
+        }
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    [Fact]
+    public void GpuCheckScript_DryRunOnCpu_ThinScriptDrivesBenchGpu_OneJsonSummary()
+    {
+        // Everything the script does on a GPU machine except the CUDA provider: finds nothing, skips the build (the
+        // graft.dll beside the tests), runs graft bench gpu on the CPU EP and writes its summary.
+        var (exit, output) = RunScript(new Dictionary<string, string>
+        {
+            ["GPU_CHECK_DRY_RUN"] = "1", ["GPU_CHECK_GRAFT"] = GraftCli.Dll, ["GPU_CHECK_MODELS"] = "resnet18",
+            ["GPU_CHECK_BATCH_SIZES"] = "1", ["GPU_CHECK_IMAGES"] = "8", ["GPU_CHECK_SECONDS"] = "0.1",
+        }, 180_000);
+        Assert.True(exit == 0, output);
+        Assert.Contains("PASSED (dry run on the CPU", output);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(_dir.File("gpu-check/gpu-check.json")));
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("passed").GetBoolean());
+        Assert.Equal("graft-gpu-check/1", root.GetProperty("schema").GetString());
+        Assert.Equal(["fp32", "fp16"], root.GetProperty("variants").EnumerateArray().Select(v => v.GetProperty("precision").GetString()));
+        Assert.Contains("libcudnn.so.9", root.GetProperty("found").GetString());
+    }
+
     [Fact]
     public void GpuCheckScript_NoGpu_Exit77WithWhatItFound()
     {
         if (File.Exists("/proc/driver/nvidia/version")) return; // a GPU machine: the script runs the real check (minutes)
-        var psi = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(Repo.Root, "scripts", "gpu-check.sh"));
-        psi.ArgumentList.Add(_dir.File("gpu-check"));
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(60_000), "gpu-check.sh took over a minute without a GPU");
-        var output = stdout.Result + stderr.Result;
-        Assert.Equal(77, p.ExitCode);
+        var (exit, output) = RunScript(new Dictionary<string, string>(), 60_000);
+        Assert.Equal(77, exit);
         Assert.Contains("SKIPPED: no NVIDIA GPU", output);
         Assert.Contains("libcudart.so.13", output); // it says what it looked for
         Assert.False(Directory.Exists(_dir.File("gpu-check"))); // nothing built or written
