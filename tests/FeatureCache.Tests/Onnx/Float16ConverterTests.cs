@@ -142,6 +142,27 @@ public sealed class Float16ConverterTests : IDisposable
     }
 
     [Fact]
+    public void Convert_ConstantReadOnlyByFloat32Op_StaysFloat32()
+    {
+        // Max's floor as a Constant node instead of an initializer: 1/3 must reach Max unrounded.
+        var fp32 = Model();
+        var g = fp32.Graph;
+        g.Initializer.Remove(g.Initializer.Single(t => t.Name == "floor"));
+        var third = OnnxProto.FloatTensor("", [1], [1 / 3f]);
+        g.Node.Insert(0, OnnxProto.Node("Constant", "floor", [], ["floor"], new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = third }));
+        var model = fp32.Clone();
+        var report = Float16Converter.Convert(model);
+        var floor = model.Graph.Node.Single(n => n.Name == "floor").Attribute.Single().T;
+        Assert.Equal((int)DataType.Float, floor.DataType);
+        Assert.Equal(1 / 3f, OnnxProto.ReadFloats(floor)[0]);
+        Assert.Equal("floor", model.Graph.Node.Single(n => n.OpType == "Max").Input[1]);
+        Assert.Equal(1, report.ConvertedConstants); // only the Mul's 0.5
+        Assert.Equal(new Dictionary<string, int> { ["Max"] = 1 }, report.Float32Nodes);
+        var agreement = FeatureAgreement.Compare(RunOrt(fp32, Input(2), 2), RunOrt(model, Input(2), 2), 4);
+        Assert.True(agreement.MinCosine > 0.99999, $"cosine {agreement.MinCosine}");
+    }
+
+    [Fact]
     public void Convert_ValuesBeyondHalfRange_ClampedNotInfinite_TinyOnesCounted()
     {
         var model = Model();

@@ -33,7 +33,12 @@ public static class Float16Converter
 
         var folded = options.FoldBatchNorm ? BatchNormFolding.Fold(graph, opset) : 0;
         var blocked = options.BlockedOperators;
-        bool IsBlocked(NodeProto n) => !BatchNormFolding.IsDefaultDomain(n) || blocked.Contains(n.OpType);
+        bool IsBlockedOp(NodeProto n) => !BatchNormFolding.IsDefaultDomain(n) || blocked.Contains(n.OpType);
+        // A Constant only float32-kept operators read stays float32 too, like such an initializer: a Resize scale
+        // of 1.3333 must not pass through half on its way there.
+        var readByHalfOps = graph.Node.Where(n => !IsBlockedOp(n)).SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        bool IsBlocked(NodeProto n) => IsBlockedOp(n)
+            || (n.OpType is "Constant" or "ConstantOfShape" && BatchNormFolding.IsDefaultDomain(n) && !n.Output.Any(readByHalfOps.Contains));
 
         var original = InferTypes(graph);
         var names = new HashSet<string>(original.Keys, StringComparer.Ordinal);
@@ -88,7 +93,7 @@ public static class Float16Converter
             }
             if (isBlocked)
             {
-                kept[node.OpType] = kept.GetValueOrDefault(node.OpType) + 1;
+                if (node.OpType is not ("Constant" or "ConstantOfShape")) kept[node.OpType] = kept.GetValueOrDefault(node.OpType) + 1;
             }
             else
             {
