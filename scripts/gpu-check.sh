@@ -72,15 +72,26 @@ if [ -f "$graft" ] && [ -z "${GPU_CHECK_REBUILD:-}" ]; then
 else
   log "building graft (Release) ..."
   build_log=$(mktemp)
+  offline='NU1301|NU1101|NU1102|Unable to load the service index|Name or service not known|No such host|Network is unreachable'
+  packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
   if ! step_timeout 240 dotnet build src/Graft/Graft.csproj -c Release >"$build_log" 2>&1; then
-    tail -20 "$build_log"
-    if grep -qE 'NU1301|NU1101|Unable to load the service index|Name or service not known|No such host' "$build_log"; then
-      log "BUILD FAILED: NuGet is unreachable from this machine and the packages are not in ~/.nuget/packages."
-      log "Carry a built tree (src/*/bin, src/*/obj, bench/*/bin, bench/*/obj) or a filled ~/.nuget/packages, then rerun."
+    if grep -qE "$offline" "$build_log" && [ -d "$packages" ]; then
+      # No NuGet server: the global packages folder has a feed's layout (id/version/id.version.nupkg), so restore from it.
+      log "NuGet is unreachable; restoring from the local package folder $packages instead"
+      step_timeout 120 dotnet restore src/Graft/Graft.csproj --source "$packages" >>"$build_log" 2>&1 \
+        && step_timeout 180 dotnet build src/Graft/Graft.csproj -c Release --no-restore >>"$build_log" 2>&1
     else
-      log "BUILD FAILED (log above)"
-    fi
-    exit 5
+      false
+    fi || {
+      tail -20 "$build_log"
+      if grep -qE "$offline" "$build_log"; then
+        log "BUILD FAILED: NuGet is unreachable from this machine and $packages lacks packages the build needs."
+        log "Carry a built tree (src/*/bin, src/*/obj, bench/*/bin, bench/*/obj) or a filled ~/.nuget/packages, then rerun."
+      else
+        log "BUILD FAILED (log above)"
+      fi
+      exit 5
+    }
   fi
   log "built"
 fi
