@@ -70,6 +70,17 @@ public sealed class BackboneConvertCommandTests : IDisposable
     }
 
     [Fact]
+    public void Convert_OutIsAFile_Exit2BeforeAnyWork()
+    {
+        var model = TinyOnnx.Write(_dir.File("tiny.onnx"));
+        var file = _dir.Write("taken", [1, 2, 3]);
+        var (exit, output) = GraftCli.Run("backbone", "convert", model, "--to", "float16", "--out", file);
+        Assert.Equal(2, exit);
+        Assert.Contains("--out", output);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(file));
+    }
+
+    [Fact]
     public void BenchGpu_BadBatchSizes_Exit2()
     {
         var (exit, output) = GraftCli.Run("bench", "gpu", "--device", "cpu", "--batch-sizes", "8,zero");

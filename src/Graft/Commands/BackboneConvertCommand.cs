@@ -55,8 +55,10 @@ public sealed class BackboneConvertCommand(IAnsiConsole console) : Command<Backb
         var to = settings.To!.Trim().ToLowerInvariant();
         if (to is not ("float16" or "fp16" or "half"))
             throw new GraftException($"Unknown --to '{settings.To}'.", "Supported: float16 (graft backbone quantize makes int8 models).");
+        var keep = settings.KeepFloat32();
+        var outDir = OutputPaths.Folder(settings.Out, "--out"); // a wrong --out is exit 2 before the model is read
         var source = BackboneCatalog.Default().Resolve(settings.Name);
-        var result = Float16BackboneConverter.Convert(source, settings.Out, new Float16Options { KeepFloat32 = settings.KeepFloat32() });
+        var result = Float16BackboneConverter.Convert(source, outDir, new Float16Options { KeepFloat32 = keep });
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new

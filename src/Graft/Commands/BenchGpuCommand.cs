@@ -75,6 +75,7 @@ public sealed class BenchGpuCommand(IAnsiConsole console) : Command<BenchGpuSett
 
     public override int Execute(CommandContext context, BenchGpuSettings settings, CancellationToken cancel)
     {
+        var json = settings.Json is null ? null : OutputPaths.File(settings.Json, "--json"); // checked before minutes of work
         var options = new GpuCheckOptions
         {
             Device = ExecutionDevice.Parse(settings.Device),
@@ -101,9 +102,9 @@ public sealed class BenchGpuCommand(IAnsiConsole console) : Command<BenchGpuSett
         console.MarkupLineInterpolated($"[grey]{result.Gpu ?? "no nvidia-smi"} · ONNX Runtime {result.OnnxRuntime} · {result.Machine} · {result.Seconds:0} s[/]");
         if (result.Skipped.Count > 0)
             console.MarkupLineInterpolated($"[yellow]not measured (time budget):[/] {string.Join(", ", result.Skipped)}");
-        if (settings.Json is { } path)
+        if (json is not null)
         {
-            var full = Path.GetFullPath(path);
+            var full = Path.GetFullPath(json);
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             Graft.AtomicFile.WriteAllText(full, JsonSerializer.Serialize(result, new JsonSerializerOptions(JsonOutput.Options) { WriteIndented = true }) + "\n");
             console.MarkupLineInterpolated($"summary: {full}");
