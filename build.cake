@@ -127,6 +127,16 @@ Task("FineTune")
     Graft($"finetune --run \"{run}\" {cut} --device {device}");
 });
 
+Task("GpuCheck")
+    .Description("On a machine with an NVIDIA GPU: scripts/gpu-check.sh — builds, prints driver/CUDA/cuDNN, measures fp32 and fp16 ResNet18 and random-init NASNetLarge on the CUDA EP against the CPU, writes one JSON summary (artifacts/gpu-check/gpu-check.json). Skipped (not failed) without a GPU.")
+    .Does(() =>
+{
+    // The script builds for itself (it must also run where Cake is not installed); exit 77 means no GPU here.
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = "scripts/gpu-check.sh artifacts/gpu-check" });
+    if (exit == 77) Warning("GpuCheck skipped: no NVIDIA GPU on this machine (the lines above say what was found).");
+    else if (exit != 0) throw new CakeException(exit, $"scripts/gpu-check.sh failed with exit code {exit}");
+});
+
 Task("Pipeline")
     .Description("Precompute → TrainHead → Evaluate → Report (the default).")
     .IsDependentOn("Precompute")

@@ -132,6 +132,9 @@ public static class GraftApp
             b.AddCommand<BackboneLayersCommand>("layers")
                 .WithDescription("List a backbone's layers as the fine-tuner counts them: index, name, type, parameters, output shape.")
                 .WithExample("backbone", "layers", "nasnet_large", "--tsv");
+            b.AddCommand<BackboneConvertCommand>("convert")
+                .WithDescription("Write a float16 copy of a backbone (float32 in/out via casts) and its descriptor NAME-fp16.json, for CUDA.")
+                .WithExample("backbone", "convert", "resnet18", "--to", "float16");
         });
         config.AddBranch("dataset", b =>
         {
@@ -160,6 +163,9 @@ public static class GraftApp
                 .WithDescription("Fine-tuning epoch with the boundary cache vs a full forward; TorchSharp vs PyTorch training steps.");
 #endif
             b.AddCommand<BenchReadCommand>("read").WithDescription("Read-back speed of a cache: all features of every split into arrays.");
+            b.AddCommand<BenchGpuCommand>("gpu")
+                .WithDescription("fp32 and fp16 ResNet18 / random-init NASNetLarge on the CUDA EP: images/s and GPU memory by batch size, pipeline speed, features against the CPU; one JSON (scripts/gpu-check.sh).")
+                .WithExample("bench", "gpu", "--json", "artifacts/gpu-check.json");
             b.AddCommand<BenchNasNetCommand>("nasnet")
                 .WithDescription("NASNet precompute images/s at batch 1/8/32 next to the FLOP bound (random weights unless --model).");
         });
