@@ -1,0 +1,147 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace Graft.FeatureCache.Onnx.Quantization;
+
+/// <summary>
+/// Brings a float model into the form <see cref="QdqQuantizer"/> and <see cref="ActivationCalibrator"/> work on:
+/// opset at least 13 (per-axis QuantizeLinear/DequantizeLinear), IR version at least 7, initializers no longer listed
+/// as graph inputs (ONNX Runtime treats such an initializer as overridable, so it neither constant-folds the weight
+/// DequantizeLinear nor fuses the QDQ pattern), and every BatchNormalization that follows a Conv folded into that Conv
+/// (a BN between the quantized Conv and its output Q would stop the QLinearConv fusion, and folding first means the
+/// folded weights are the ones quantized). The result computes the same function as the input, up to float rounding.
+/// </summary>
+public static class GraphPreparation
+{
+    /// <summary>Default-domain operators whose meaning did not change between opset 7 and 13 in the forms exports
+    /// use, so raising an older model's opset to 13 is safe. A model with any other operator below opset 13 is
+    /// refused rather than silently re-interpreted.</summary>
+    private static readonly HashSet<string> StableOps = new(StringComparer.Ordinal)
+    {
+        "Conv", "Relu", "LeakyRelu", "Add", "Sub", "Mul", "Div", "Sum", "Max", "Min", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "Concat", "Flatten", "Gemm", "MatMul", "Sigmoid",
+        "Tanh", "Identity", "Transpose", "Reshape", "Shape", "Gather", "Constant", "Exp", "Sqrt", "Abs", "Neg",
+    };
+
+    public const int MinimumOpset = 13;
+
+    /// <summary>A prepared copy of <paramref name="source"/> (the source is not changed); <paramref name="foldedBatchNorms"/>
+    /// counts the BatchNormalization nodes folded into convolutions.</summary>
+    public static ModelProto Prepare(ModelProto source, out int foldedBatchNorms)
+    {
+        var model = source.Clone();
+        var graph = model.Graph;
+        RaiseOpset(model);
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        for (var i = graph.Input.Count - 1; i >= 0; i--)
+            if (initializers.Contains(graph.Input[i].Name)) graph.Input.RemoveAt(i);
+        foldedBatchNorms = FoldBatchNorms(graph);
+        return model;
+    }
+
+    private static void RaiseOpset(ModelProto model)
+    {
+        var import = model.OpsetImport.FirstOrDefault(o => o.Domain is "" or "ai.onnx");
+        if (import is null)
+        {
+            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = MinimumOpset });
+        }
+        else if (import.Version < MinimumOpset)
+        {
+            var unsafeOps = model.Graph.Node.Where(n => n.Domain is "" or "ai.onnx" && !StableOps.Contains(n.OpType))
+                .Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal).ToList();
+            if (unsafeOps.Count > 0)
+                throw new GraftException($"The model uses opset {import.Version}; quantizing needs opset {MinimumOpset}, and its {string.Join(", ", unsafeOps)} operator(s) changed meaning in between.",
+                    "Export the model again with opset 13 or later.");
+            import.Version = MinimumOpset;
+            foreach (var bn in model.Graph.Node.Where(n => n.OpType == "BatchNormalization"))
+            {
+                // 'spatial' (opset < 9) is gone at 13; spatial=1 is the only meaning later opsets keep.
+                var spatial = bn.Attribute.FirstOrDefault(a => a.Name == "spatial");
+                if (spatial is { I: 0 }) throw new GraftException($"BatchNormalization '{bn.Name}' is non-spatial (spatial=0), which opset 13 cannot express.");
+                if (spatial is not null) bn.Attribute.Remove(spatial);
+                var consumed = bn.Attribute.FirstOrDefault(a => a.Name == "consumed_inputs");
+                if (consumed is not null) bn.Attribute.Remove(consumed);
+            }
+        }
+        if (model.IrVersion < 7) model.IrVersion = 7;
+    }
+
+    /// <summary>Folds BN(Conv(x, W, b)) into Conv(x, W·s, (b − mean)·s + beta), s = gamma / sqrt(var + eps), when
+    /// the Conv's output feeds only that BN and all parameters are initializers.</summary>
+    private static int FoldBatchNorms(GraphProto graph)
+    {
+        var init = graph.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var n in graph.Node) foreach (var o in n.Output) producers[o] = n;
+        var uses = Consumers(graph);
+        var outputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        var folded = 0;
+        foreach (var bn in graph.Node.Where(n => n.OpType == "BatchNormalization" && n.Output.Count == 1).ToList())
+        {
+            if (!producers.TryGetValue(bn.Input[0], out var conv) || conv.OpType != "Conv") continue;
+            if (uses[conv.Output[0]] != 1 || outputs.Contains(conv.Output[0])) continue;
+            if (bn.Input.Skip(1).Any(n => !init.ContainsKey(n)) || !init.TryGetValue(conv.Input[1], out var wTensor)) continue;
+            if (conv.Input.Count > 2 && conv.Input[2] != "" && !init.ContainsKey(conv.Input[2])) continue;
+            var eps = bn.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
+            var gamma = OnnxProto.ReadFloats(init[bn.Input[1]]);
+            var beta = OnnxProto.ReadFloats(init[bn.Input[2]]);
+            var mean = OnnxProto.ReadFloats(init[bn.Input[3]]);
+            var variance = OnnxProto.ReadFloats(init[bn.Input[4]]);
+            var w = OnnxProto.ReadFloats(wTensor);
+            var m = (int)wTensor.Dims[0];
+            if (gamma.Length != m || beta.Length != m || mean.Length != m || variance.Length != m) continue;
+            var b = conv.Input.Count > 2 && conv.Input[2] != "" ? OnnxProto.ReadFloats(init[conv.Input[2]]) : new float[m];
+            var perChannel = w.Length / m;
+            var newW = new float[w.Length];
+            var newB = new float[m];
+            for (var c = 0; c < m; c++)
+            {
+                // Computed in double: the folded weights are then quantized, so the fold adds no rounding of its own.
+                var s = gamma[c] / Math.Sqrt(variance[c] + (double)eps);
+                for (var k = 0; k < perChannel; k++) newW[c * perChannel + k] = (float)(w[c * perChannel + k] * s);
+                newB[c] = (float)((b[c] - mean[c]) * s + beta[c]);
+            }
+            var wName = Unique(init, conv.Name + "_W_folded");
+            var bName = Unique(init, conv.Name + "_B_folded");
+            var wNew = OnnxProto.FloatTensor(wName, wTensor.Dims.ToArray(), newW);
+            var bNew = OnnxProto.FloatTensor(bName, [m], newB);
+            graph.Initializer.Add(wNew);
+            graph.Initializer.Add(bNew);
+            init[wName] = wNew;
+            init[bName] = bNew;
+            conv.Input[1] = wName;
+            if (conv.Input.Count > 2) conv.Input[2] = bName; else conv.Input.Add(bName);
+            conv.Output[0] = bn.Output[0];
+            graph.Node.Remove(bn);
+            folded++;
+        }
+        RemoveUnusedInitializers(graph);
+        return folded;
+    }
+
+    /// <summary>How many node inputs read each tensor (graph outputs not counted).</summary>
+    internal static Dictionary<string, int> Consumers(GraphProto graph)
+    {
+        var uses = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var n in graph.Node)
+            foreach (var i in n.Input)
+                if (i.Length > 0) uses[i] = uses.GetValueOrDefault(i) + 1;
+        foreach (var n in graph.Node) foreach (var o in n.Output) uses.TryAdd(o, 0);
+        return uses;
+    }
+
+    internal static void RemoveUnusedInitializers(GraphProto graph)
+    {
+        var used = graph.Node.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        for (var i = graph.Initializer.Count - 1; i >= 0; i--)
+            if (!used.Contains(graph.Initializer[i].Name)) graph.Initializer.RemoveAt(i);
+    }
+
+    internal static string Unique<T>(IDictionary<string, T> taken, string name)
+    {
+        var candidate = name;
+        for (var k = 2; taken.ContainsKey(candidate); k++) candidate = $"{name}_{k}";
+        return candidate;
+    }
+}
