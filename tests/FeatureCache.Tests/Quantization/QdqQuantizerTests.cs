@@ -175,6 +175,15 @@ public sealed class QdqQuantizerTests
     }
 
     [Fact]
+    public void Plan_RefusesAnAlreadyQuantizedModel()
+    {
+        var prepared = GraphPreparation.Prepare(SmallCnn.Build(), out _);
+        var q = Quantize(prepared, SmallCnn.Images(4));
+        var e = Assert.Throws<GraftException>(() => QdqQuantizer.Plan(GraphPreparation.Prepare(q, out _), None));
+        Assert.Contains("already quantized", e.Message);
+    }
+
+    [Fact]
     public void Plan_RefusesAnExcludedNameThatIsNoNode()
     {
         var prepared = GraphPreparation.Prepare(SmallCnn.Build(), out _);

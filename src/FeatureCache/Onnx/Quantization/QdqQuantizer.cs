@@ -35,6 +35,9 @@ public static class QdqQuantizer
         if (unknown.Count > 0)
             throw new GraftException($"--exclude names no node of the model: {string.Join(", ", unknown)}.",
                 "Use node names as graft backbone layers or --sensitivity lists them.");
+        if (graph.Node.Any(n => n.OpType is "QuantizeLinear" or "DequantizeLinear" or "QLinearConv" or "QLinearMatMul"))
+            throw new GraftException("The model is already quantized (it has QuantizeLinear/DequantizeLinear or QLinear nodes).",
+                "Quantize the float32 backbone it came from.");
         if (!graph.Node.Any(n => n.OpType is "Conv" or "MatMul" or "Gemm"))
             throw new GraftException("The model has no Conv, MatMul or Gemm node: there is nothing to quantize.",
                 $"Its operators: {string.Join(", ", graph.Node.Select(n => n.OpType).Distinct().Order(StringComparer.Ordinal))}.");
