@@ -116,7 +116,7 @@ public static class QuantizeBenchmark
             s.Run(batch); // warm-up: first-run allocations and kernel selection
         }
         double ta = 0, tb = 0;
-        var perRound = Math.Max(1, 64 / batch / (pipeline ? 1 : 16)); // NASNet: one batch per round
+        var perRound = Math.Max(1, 64 / batch / (pipeline ? 1 : 16)); // NASNet: 2 batches of 2 per round
         var clock = new Stopwatch();
         for (var r = 0; r < options.Rounds; r++)
         {
