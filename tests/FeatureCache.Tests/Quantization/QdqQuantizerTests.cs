@@ -133,9 +133,7 @@ public sealed class QdqQuantizerTests
         var images = SmallCnn.Images(16);
         var q = Quantize(prepared, images, new QuantizationOptions { Method = method, Activations = type });
         var agreement = FeatureComparison.Compare(Run(prepared, images), Run(q, images), SmallCnn.Classes);
-        // Entropy (KL) clips large activations hardest; measured 0.973 here and 0.85 on ResNet18's pooled features,
-        // which is why min-max is the default.
-        Assert.True(agreement.MeanCosine > (method == CalibrationMethod.Entropy ? 0.95 : 0.99), $"{method} {type}: {agreement}");
+        Assert.True(agreement.MeanCosine > 0.99, $"{method} {type}: {agreement}");
     }
 
     [Fact]
@@ -215,6 +213,8 @@ public sealed class QdqQuantizerTests
         Assert.InRange(high, 150, 260);
         var t = ActivationCalibrator.EntropyThreshold(hist, 128);
         Assert.InRange(t, 128, 600);
+        // A uniform histogram has nothing worth clipping.
+        Assert.Equal(2048, ActivationCalibrator.EntropyThreshold(Enumerable.Repeat(100L, 2048).ToArray(), 128), 0);
     }
 
     private static float[] OnnxProtoFloats(TensorProto t) => Graft.FeatureCache.Onnx.OnnxProto.ReadFloats(t);

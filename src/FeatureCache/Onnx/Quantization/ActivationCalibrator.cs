@@ -79,6 +79,9 @@ public static class ActivationCalibrator
             if (entropy)
             {
                 var levels = min[k] >= 0 ? 255 : 128; // a non-negative tensor gets every level of the 8-bit range
+                // After a Relu most values sit exactly at 0; that spike would dominate KL and push the threshold down,
+                // so it is flattened to its neighbour first (as NVIDIA's pytorch-quantization does).
+                if (min[k] >= 0 && hist[k].Length > 1) hist[k][0] = hist[k][1];
                 var threshold = (float)(EntropyThreshold(hist[k], levels) * width);
                 result[names[k]] = new TensorRange(Math.Max(min[k], -threshold), Math.Min(max[k], threshold));
             }
