@@ -23,6 +23,15 @@ public sealed class BackboneQuantizeSettings : GraftSettings
     [DefaultValue("auto")]
     public string Format { get; init; } = "auto";
 
+    [CommandOption("--split-ratios <R>")]
+    [Description("For data without its own splits: the train,validation,test fractions precompute uses (default 0.8,0.1,0.1), so calibration sees only training images.")]
+    public string? SplitRatios { get; init; }
+
+    [CommandOption("--seed <N>")]
+    [Description("Seed of that split, as given to precompute. Default 42.")]
+    [DefaultValue(42)]
+    public int Seed { get; init; } = 42;
+
     [CommandOption("--images <N>")]
     [Description("Calibration images, evenly spaced over the training split. Default 256.")]
     [DefaultValue(256)]
@@ -96,7 +105,12 @@ public sealed class BackboneQuantizeCommand(IAnsiConsole console) : Command<Back
         var backbone = BackboneCatalog.Default().Resolve(settings.Name);
         if (!Enum.TryParse<DatasetFormat>(settings.Format, ignoreCase: true, out var format))
             throw new GraftException($"Unknown dataset format '{settings.Format}'.", "Use auto, folder, csv, idx or tfds.");
-        var data = DatasetLoader.Load(ModelFileLocator.ExpandHome(settings.Calibrate!), new DatasetOptions { Format = format });
+        var data = DatasetLoader.Load(ModelFileLocator.ExpandHome(settings.Calibrate!), new DatasetOptions
+        {
+            Format = format,
+            Seed = settings.Seed,
+            SplitRatios = settings.SplitRatios is null ? SplitRatios.Default : SplitRatios.Parse(settings.SplitRatios),
+        });
         var view = settings.Json ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }) : console;
         var result = BackboneQuantizer.Quantize(backbone, data, new BackboneQuantizeOptions
         {
