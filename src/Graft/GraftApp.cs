@@ -129,6 +129,9 @@ public static class GraftApp
             b.AddCommand<BackboneCheckCommand>("check")
                 .WithDescription("Check a backbone against its descriptor: hash, layer count and cut, and the golden image's features.")
                 .WithExample("backbone", "check", "resnet18");
+            b.AddCommand<BackboneQuantizeCommand>("quantize")
+                .WithDescription("Static int8 quantization (QDQ) of a backbone, calibrated on the training split of your data; writes NAME-int8.onnx and its descriptor.")
+                .WithExample("backbone", "quantize", "resnet18", "--calibrate", "photos/", "--images", "256");
             b.AddCommand<BackboneLayersCommand>("layers")
                 .WithDescription("List a backbone's layers as the fine-tuner counts them: index, name, type, parameters, output shape.")
                 .WithExample("backbone", "layers", "nasnet_large", "--tsv");
@@ -166,6 +169,8 @@ public static class GraftApp
             b.AddCommand<BenchGpuCommand>("gpu")
                 .WithDescription("fp32 and fp16 ResNet18 / random-init NASNetLarge on the CUDA EP: images/s and GPU memory by batch size, pipeline speed, features against the CPU; one JSON (scripts/gpu-check.sh).")
                 .WithExample("bench", "gpu", "--json", "artifacts/gpu-check.json");
+            b.AddCommand<BenchQuantizeCommand>("quantize")
+                .WithDescription("fp32 vs int8 (graft backbone quantize) in one run: raw inference and full pipeline images/s for ResNet18 and a random-init NASNetLarge.");
             b.AddCommand<BenchNasNetCommand>("nasnet")
                 .WithDescription("NASNet precompute images/s at batch 1/8/32 next to the FLOP bound (random weights unless --model).");
         });

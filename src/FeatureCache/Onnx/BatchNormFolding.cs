@@ -1,11 +1,11 @@
 using Onnx;
 
-namespace Graft.FeatureCache.Onnx.Float16;
+namespace Graft.FeatureCache.Onnx;
 
 /// <summary>
 /// Folds inference-mode BatchNormalization into the Conv that feeds it, in float64: W'[o] = W[o]·s, b'[o] = (b[o] −
-/// mean[o])·s + β[o] with s = γ[o] / sqrt(var[o] + ε). Done before the float16 rounding, so the folded weight is
-/// rounded once. Only when the fold is exact: the Conv's output feeds nothing but this BatchNormalization, the Conv's
+/// mean[o])·s + β[o] with s = γ[o] / sqrt(var[o] + ε). The one fold for every graph rewrite: the float16 converter
+/// folds before rounding to half and the int8 quantizer before quantizing, so the folded weight is rounded once. Only when the fold is exact: the Conv's output feeds nothing but this BatchNormalization, the Conv's
 /// weight and bias belong to it alone, and every parameter is a float32 initializer.
 /// </summary>
 internal static class BatchNormFolding
