@@ -26,7 +26,7 @@ internal static class OpFactory
         ["GlobalAveragePool"] = (a, _) => new GlobalPoolOp(a, max: false),
         ["GlobalMaxPool"] = (a, _) => new GlobalPoolOp(a, max: true),
         ["Gemm"] = (a, _) => new GemmOp(a),
-        ["MatMul"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.matmul(y)),
+        ["MatMul"] = (a, _) => ElementwiseOps.MatMul(a),
         // Normalisation (BatchNormOp, NormalizationOps)
         ["BatchNormalization"] = (a, _) => new BatchNormOp(a),
         ["LayerNormalization"] = (a, _) => new LayerNormOp(a),
@@ -80,6 +80,7 @@ internal static class OpFactory
         ["Or"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_or(y)),
         ["Xor"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_xor(y)),
         ["Where"] = (a, _) => ElementwiseOps.Where(a),
+        ["Mod"] = (a, _) => ElementwiseOps.Mod(a),
         // Reductions (ReduceOp)
         ["ReduceMean"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceSum"] = (a, opset) => new ReduceOp(a, opset),
@@ -91,7 +92,7 @@ internal static class OpFactory
         ["ReduceSumSquare"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceLogSum"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceLogSumExp"] = (a, opset) => new ReduceOp(a, opset),
-        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ResizeOp, GeneratorOps)
+        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ExpandOp, ScatterOps, ResizeOp, GeneratorOps)
         ["Reshape"] = (a, _) => new ReshapeOp(a),
         ["Flatten"] = (a, _) => new FlattenOp(a),
         ["Squeeze"] = (a, _) => new SqueezeOp(a, unsqueeze: false),
@@ -104,6 +105,7 @@ internal static class OpFactory
         ["Expand"] = (a, _) => new ExpandOp(a),
         ["Shape"] = (a, _) => new ShapeOp(a),
         ["Gather"] = (a, _) => new GatherOp(a),
+        ["ScatterND"] = (a, _) => new ScatterNdOp(a),
         ["Cast"] = (a, _) => new CastOp(a),
         ["Resize"] = (a, opset) => new ResizeOp(a, opset),
         ["Upsample"] = (a, opset) => new ResizeOp(a, opset),
@@ -123,7 +125,8 @@ internal static class OpFactory
             or "Resize" or "Upsample" or "ConstantOfShape" or "Range" => inputIndex >= 1,
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
-        "Gather" or "Shape" or "Cast" or "Where" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
+        "ScatterND" => inputIndex == 1,
+        "Gather" or "Shape" or "Cast" or "Where" or "Mod" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
             or "Not" or "And" or "Or" or "Xor" => true,
         _ => false,
     };

@@ -116,6 +116,18 @@ public sealed class OperatorParityTests
     }
 
     [Fact]
+    public void Forward_NegativeSliceStepsAndOneDimensionalPools_MatchOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 4, 9);
+        var reversed = g.Node("Slice", [x, g.Longs("st", -1, 7), g.Longs("en", long.MinValue, 1), g.Longs("ax", 1, 2), g.Longs("sp", -1, -2)]);
+        var max = g.Node("MaxPool", [reversed], Ints("kernel_shape", 2), Ints("strides", 1), Ints("pads", 1, 0));
+        var avg = g.Node("AveragePool", [x], Ints("kernel_shape", 3), Ints("strides", 2), Ints("pads", 1, 1));
+        var cat = g.Node("Concat", [max, avg], Int("axis", 2));
+        Parity.Check(g.Output(cat).Build(), [2, 4, 9]);
+    }
+
+    [Fact]
     public void Create_UnsupportedOperator_NamesOperatorAndNode()
     {
         var g = new GraphBuilder();

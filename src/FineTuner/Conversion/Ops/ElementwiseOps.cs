@@ -20,6 +20,26 @@ internal static class ElementwiseOps
         return f(x, y);
     });
 
+    /// <summary>MatMul (numpy semantics). Shapes are checked here first: TorchSharp's native matmul does not catch
+    /// libtorch's error, which would abort the process instead of raising an exception.</summary>
+    public static FuncOp MatMul(NodeAttributes a) => new(a.Node, (inputs, _) =>
+    {
+        var (x, y) = Two(a, inputs);
+        var inner = x.dim() == 0 ? -1 : x.shape[^1];
+        var other = y.dim() switch { 0 => -2, 1 => y.shape[0], _ => y.shape[^2] };
+        if (inner != other || !Broadcastable(x.shape.SkipLast(2).ToArray(), y.shape.SkipLast(2).ToArray()))
+            throw new GraftException($"{OnnxOp.DescribeNode(a.Node)}: cannot multiply shapes [{string.Join(", ", x.shape)}] and [{string.Join(", ", y.shape)}].");
+        return x.matmul(y);
+    });
+
+    /// <summary>True when two shapes broadcast (numpy rules: aligned from the end, equal or 1).</summary>
+    public static bool Broadcastable(long[] a, long[] b)
+    {
+        for (var i = 1; i <= Math.Min(a.Length, b.Length); i++)
+            if (a[^i] != b[^i] && a[^i] != 1 && b[^i] != 1) return false;
+        return true;
+    }
+
     /// <summary>Div: integer operands divide with truncation (ONNX, C semantics); torch's true division would give floats.</summary>
     public static FuncOp Div(NodeAttributes a) => new(a.Node, (inputs, _) =>
     {
@@ -42,6 +62,19 @@ internal static class ElementwiseOps
     {
         using var exponent = y.to(dtype);
         return x.pow(exponent);
+    }
+
+    /// <summary>Mod: fmod = 0 (integers only, ONNX) takes the divisor's sign like Python's %; fmod = 1 the dividend's,
+    /// like C's fmod.</summary>
+    public static FuncOp Mod(NodeAttributes a)
+    {
+        var fmod = a.Int("fmod", 0) != 0;
+        return Binary(a, (x, y) =>
+        {
+            if (!fmod && (x.is_floating_point() || y.is_floating_point()))
+                throw new GraftException($"{OnnxOp.DescribeNode(a.Node)}: Mod with fmod = 0 on floats is invalid ONNX (set fmod = 1).");
+            return fmod ? x.fmod(y) : x.remainder(y);
+        });
     }
 
     public static FuncOp Variadic(NodeAttributes a, Func<Tensor, Tensor, Tensor> f) => new(a.Node, (inputs, _) => Fold(inputs, f));

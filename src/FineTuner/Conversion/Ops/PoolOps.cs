@@ -7,19 +7,43 @@ using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion.Ops;
 
-/// <summary>Attributes shared by MaxPool and AveragePool (2-D).</summary>
+/// <summary>Attributes shared by MaxPool and AveragePool (2-D; 1-D pools run as 2-D ones over a height of 1).</summary>
 internal abstract class PoolOp : OnnxOp
 {
+    private readonly bool _oneD;
+
     protected PoolOp(NodeAttributes a) : base(a.Node)
     {
         Kernel = a.Ints("kernel_shape") ?? throw new GraftException($"{Describe}: kernel_shape is missing.");
-        Strides = a.Ints("strides") ?? [1, 1];
-        Dilations = a.Ints("dilations") ?? [1, 1];
+        _oneD = Kernel.Length == 1;
+        Strides = a.Ints("strides") ?? (_oneD ? [1] : [1, 1]);
+        Dilations = a.Ints("dilations") ?? (_oneD ? [1] : [1, 1]);
         Pads = a.Ints("pads");
         AutoPad = a.String("auto_pad", "NOTSET");
         CeilMode = a.Int("ceil_mode", 0) != 0;
-        if (Kernel.Length != 2) throw Unsupported($"{a.Node.OpType} over {Kernel.Length} spatial dimensions");
+        if (Kernel.Length is not (1 or 2)) throw Unsupported($"{a.Node.OpType} over {Kernel.Length} spatial dimensions");
+        if (_oneD)
+        {
+            // [L] → [1, L]: a unit height adds no window and no padding.
+            Kernel = [1, Kernel[0]];
+            Strides = [1, Strides[0]];
+            Dilations = [1, Dilations[0]];
+            if (Pads is { Length: 2 } p) Pads = [0, p[0], 0, p[1]];
+        }
     }
+
+    public sealed override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        if (!_oneD) return [Pool(x)];
+        if (x.dim() != 3) throw Unsupported($"a 1-D {Node.OpType} on a rank-{x.dim()} input");
+        using var planar = x.unsqueeze(2);
+        using var pooled = Pool(planar);
+        return [pooled.squeeze(2)];
+    }
+
+    /// <summary>Pools a 4-D input.</summary>
+    protected abstract Tensor Pool(Tensor x);
 
     protected long[] Kernel { get; }
     protected long[] Strides { get; }
@@ -46,14 +70,13 @@ internal sealed class MaxPoolOp : PoolOp
         if (a.Node.Output.Count > 1 && !string.IsNullOrEmpty(a.Node.Output[1])) throw Unsupported("the Indices output of MaxPool");
     }
 
-    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    protected override Tensor Pool(Tensor x)
     {
-        var x = Input(inputs, 0);
         var pad = Padding(x);
         if (TorchCanPad(pad))
-            return [F.max_pool2d(x, Kernel, Strides, [pad.Top, pad.Left], Dilations, CeilMode)];
+            return F.max_pool2d(x, Kernel, Strides, [pad.Top, pad.Left], Dilations, CeilMode);
         using var padded = F.pad(x, pad.TorchPadOrder, value: double.NegativeInfinity);
-        return [F.max_pool2d(padded, Kernel, Strides, [0, 0], Dilations, CeilMode)];
+        return F.max_pool2d(padded, Kernel, Strides, [0, 0], Dilations, CeilMode);
     }
 }
 
@@ -72,20 +95,19 @@ internal sealed class AveragePoolOp : PoolOp
         if (Dilations.Any(d => d != 1)) throw Unsupported("a dilated AveragePool");
     }
 
-    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    protected override Tensor Pool(Tensor x)
     {
-        var x = Input(inputs, 0);
         var pad = Padding(x);
         if (pad.IsZero || TorchCanPad(pad))
-            return [F.avg_pool2d(x, Kernel, Strides, [pad.Top, pad.Left], CeilMode, _countIncludePad)];
+            return F.avg_pool2d(x, Kernel, Strides, [pad.Top, pad.Left], CeilMode, _countIncludePad);
         using var padded = F.pad(x, pad.TorchPadOrder);
         if (_countIncludePad)
-            return [F.avg_pool2d(padded, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true)];
+            return F.avg_pool2d(padded, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true);
         using var sum = F.avg_pool2d(padded, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true);
         using var ones = torch.ones(1, 1, x.shape[2], x.shape[3], dtype: x.dtype, device: x.device);
         using var paddedOnes = F.pad(ones, pad.TorchPadOrder);
         using var fraction = F.avg_pool2d(paddedOnes, Kernel, Strides, [0, 0], CeilMode, count_include_pad: true);
-        return [sum.div(fraction)];
+        return sum.div(fraction);
     }
 }
 
