@@ -1,5 +1,6 @@
 using Graft.FineTuner.Conversion.Ops;
 using Onnx;
+using static TorchSharp.torch;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
 
@@ -46,6 +47,9 @@ internal static class OpFactory
         ["Softsign"] = (a, _) => ActivationOps.Softsign(a),
         ["Gelu"] = (a, _) => ActivationOps.Gelu(a),
         ["PRelu"] = (a, _) => ActivationOps.PRelu(a),
+        ["Celu"] = (a, _) => ActivationOps.Celu(a),
+        ["ThresholdedRelu"] = (a, _) => ActivationOps.ThresholdedRelu(a),
+        ["Shrink"] = (a, _) => ActivationOps.Shrink(a),
         ["Clip"] = (a, _) => new ClipOp(a),
         ["Softmax"] = (a, opset) => new SoftmaxOp(a, opset, log: false),
         ["LogSoftmax"] = (a, opset) => new SoftmaxOp(a, opset, log: true),
@@ -70,6 +74,21 @@ internal static class OpFactory
         ["Erf"] = (a, _) => ElementwiseOps.Unary(a, x => x.erf()),
         ["Floor"] = (a, _) => ElementwiseOps.Unary(a, x => x.floor()),
         ["Ceil"] = (a, _) => ElementwiseOps.Unary(a, x => x.ceil()),
+        ["Round"] = (a, _) => ElementwiseOps.Unary(a, x => x.round()), // half to even, as ONNX
+        ["Sign"] = (a, _) => ElementwiseOps.Unary(a, x => x.sign()),
+        ["Sin"] = (a, _) => ElementwiseOps.Unary(a, x => x.sin()),
+        ["Cos"] = (a, _) => ElementwiseOps.Unary(a, x => x.cos()),
+        ["Tan"] = (a, _) => ElementwiseOps.Unary(a, x => x.tan()),
+        ["Asin"] = (a, _) => ElementwiseOps.Unary(a, x => x.asin()),
+        ["Acos"] = (a, _) => ElementwiseOps.Unary(a, x => x.acos()),
+        ["Atan"] = (a, _) => ElementwiseOps.Unary(a, x => x.atan()),
+        ["Sinh"] = (a, _) => ElementwiseOps.Unary(a, x => x.sinh()),
+        ["Cosh"] = (a, _) => ElementwiseOps.Unary(a, x => x.cosh()),
+        ["Asinh"] = (a, _) => ElementwiseOps.Unary(a, x => x.asinh()),
+        ["Acosh"] = (a, _) => ElementwiseOps.Unary(a, x => x.acosh()),
+        ["Atanh"] = (a, _) => ElementwiseOps.Unary(a, x => x.atanh()),
+        ["IsNaN"] = (a, _) => ElementwiseOps.Unary(a, x => x.isnan()),
+        ["IsInf"] = (a, _) => ElementwiseOps.IsInf(a),
         ["Equal"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.eq(y)),
         ["Less"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.lt(y)),
         ["LessOrEqual"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.le(y)),
@@ -92,7 +111,7 @@ internal static class OpFactory
         ["ReduceSumSquare"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceLogSum"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceLogSumExp"] = (a, opset) => new ReduceOp(a, opset),
-        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ExpandOp, ScatterOps, ResizeOp, GeneratorOps)
+        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ExpandOp, ScatterOps, RearrangeOps, ResizeOp, GeneratorOps)
         ["Reshape"] = (a, _) => new ReshapeOp(a),
         ["Flatten"] = (a, _) => new FlattenOp(a),
         ["Squeeze"] = (a, _) => new SqueezeOp(a, unsqueeze: false),
@@ -106,6 +125,12 @@ internal static class OpFactory
         ["Shape"] = (a, _) => new ShapeOp(a),
         ["Gather"] = (a, _) => new GatherOp(a),
         ["ScatterND"] = (a, _) => new ScatterNdOp(a),
+        ["Tile"] = (a, _) => new TileOp(a),
+        ["DepthToSpace"] = (a, _) => new DepthToSpaceOp(a, toSpace: true),
+        ["SpaceToDepth"] = (a, _) => new DepthToSpaceOp(a, toSpace: false),
+        ["ArgMax"] = (a, _) => new ArgExtremeOp(a, max: true),
+        ["ArgMin"] = (a, _) => new ArgExtremeOp(a, max: false),
+        ["Size"] = (a, _) => new FuncOp(a.Node, (inputs, _) => tensor(inputs[0]!.numel())),
         ["Cast"] = (a, _) => new CastOp(a),
         ["Resize"] = (a, opset) => new ResizeOp(a, opset),
         ["Upsample"] = (a, opset) => new ResizeOp(a, opset),
@@ -122,7 +147,7 @@ internal static class OpFactory
     public static bool IsConstantSlot(string opType, int inputIndex) => opType switch
     {
         "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
-            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" => inputIndex >= 1,
+            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" => inputIndex >= 1,
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
         "ScatterND" => inputIndex == 1,

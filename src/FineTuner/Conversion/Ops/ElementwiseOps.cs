@@ -14,11 +14,36 @@ internal static class ElementwiseOps
 {
     public static FuncOp Unary(NodeAttributes a, Func<Tensor, Tensor> f) => new(a.Node, (inputs, _) => f(First(a, inputs)));
 
-    public static FuncOp Binary(NodeAttributes a, Func<Tensor, Tensor, Tensor> f) => new(a.Node, (inputs, _) =>
+    /// <summary>A two-input operator. Opset &lt; 7 exports may say broadcast = 1 with an axis: B's dimensions then line
+    /// up with A's from that axis (not from the end, as numpy does), so B gets trailing unit dimensions first.</summary>
+    public static FuncOp Binary(NodeAttributes a, Func<Tensor, Tensor, Tensor> f)
     {
-        var (x, y) = Two(a, inputs);
-        return f(x, y);
-    });
+        long? legacyAxis = a.Int("broadcast", 0) != 0 && a.Has("axis") ? a.Int("axis", 0) : null;
+        return new(a.Node, (inputs, _) =>
+        {
+            var (x, y) = Two(a, inputs);
+            if (legacyAxis is not { } axis || y.dim() == 0) return f(x, y);
+            var start = axis < 0 ? axis + x.dim() : axis;
+            var trailing = x.dim() - start - y.dim();
+            if (start < 0 || trailing < 0) throw new GraftException($"{OnnxOp.DescribeNode(a.Node)}: broadcast axis {axis} does not fit shapes [{string.Join(", ", x.shape)}] and [{string.Join(", ", y.shape)}].");
+            using var aligned = y.reshape([.. y.shape, .. Enumerable.Repeat(1L, (int)trailing)]);
+            return f(x, aligned);
+        });
+    }
+
+    /// <summary>IsInf with detect_negative / detect_positive (both 1 by default).</summary>
+    public static FuncOp IsInf(NodeAttributes a)
+    {
+        var negative = a.Int("detect_negative", 1) != 0;
+        var positive = a.Int("detect_positive", 1) != 0;
+        return Unary(a, x => (negative, positive) switch
+        {
+            (true, true) => x.isinf(),
+            (true, false) => x.isneginf(),
+            (false, true) => x.isposinf(),
+            _ => zeros(x.shape, ScalarType.Bool, x.device),
+        });
+    }
 
     /// <summary>MatMul (numpy semantics). Shapes are checked here first: TorchSharp's native matmul does not catch
     /// libtorch's error, which would abort the process instead of raising an exception.</summary>
