@@ -20,6 +20,20 @@ internal static class TensorProtoConversion
     /// <summary>A CPU tensor with the proto's shape and values (a copy; the proto is not referenced).</summary>
     public static Tensor ToTensor(TensorProto t)
     {
+        try
+        {
+            return Read(t);
+        }
+        catch (Exception e) when (e is not GraftException)
+        {
+            // A malformed proto (too few values for its dims, a truncated raw_data) is the file's fault: say which.
+            throw new GraftException($"Tensor '{t.Name}' of shape [{string.Join(", ", t.Dims)}] cannot be read: {e.Message.Split('\n')[0]}",
+                "The ONNX file is damaged or was written by a faulty exporter.", e);
+        }
+    }
+
+    private static Tensor Read(TensorProto t)
+    {
         var dims = t.Dims.ToArray();
         var raw = t.RawData.Span;
         switch ((DataType)t.DataType)
