@@ -143,15 +143,14 @@ internal static class OpFactory
     public static IReadOnlyList<string> SupportedOps { get; } = Registry.Keys.Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Input slots that carry shapes, axes, bounds, ratios, exponents or masks rather than weights: float
-    /// initializers there become constant buffers, never trainable Parameters.</summary>
+    /// initializers there become constant buffers, never trainable Parameters (ScatterND and Where build masks).</summary>
     public static bool IsConstantSlot(string opType, int inputIndex) => opType switch
     {
         "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
             or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" => inputIndex >= 1,
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
-        "ScatterND" => inputIndex == 1,
-        "Gather" or "Shape" or "Cast" or "Where" or "Mod" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
+        "Gather" or "ScatterND" or "Shape" or "Cast" or "Where" or "Mod" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
             or "Not" or "And" or "Or" or "Xor" => true,
         _ => false,
     };

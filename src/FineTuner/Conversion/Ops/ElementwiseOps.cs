@@ -22,12 +22,12 @@ internal static class ElementwiseOps
         return new(a.Node, (inputs, _) =>
         {
             var (x, y) = Two(a, inputs);
-            if (legacyAxis is not { } axis || y.dim() == 0) return f(x, y);
+            if (legacyAxis is not { } axis || y.dim() == 0) return OnOneDevice(x, y, f);
             var start = axis < 0 ? axis + x.dim() : axis;
             var trailing = x.dim() - start - y.dim();
             if (start < 0 || trailing < 0) throw new GraftException($"{OnnxOp.DescribeNode(a.Node)}: broadcast axis {axis} does not fit shapes [{string.Join(", ", x.shape)}] and [{string.Join(", ", y.shape)}].");
             using var aligned = y.reshape([.. y.shape, .. Enumerable.Repeat(1L, (int)trailing)]);
-            return f(x, aligned);
+            return OnOneDevice(x, aligned, f);
         });
     }
 
@@ -50,6 +50,7 @@ internal static class ElementwiseOps
     public static FuncOp MatMul(NodeAttributes a) => new(a.Node, (inputs, _) =>
     {
         var (x, y) = Two(a, inputs);
+        using var moved = SameDevice(ref x, ref y);
         var inner = x.dim() == 0 ? -1 : x.shape[^1];
         var other = y.dim() switch { 0 => -2, 1 => y.shape[0], _ => y.shape[^2] };
         if (inner != other || !Broadcastable(x.shape.SkipLast(2).ToArray(), y.shape.SkipLast(2).ToArray()))
@@ -69,13 +70,14 @@ internal static class ElementwiseOps
     public static FuncOp Div(NodeAttributes a) => new(a.Node, (inputs, _) =>
     {
         var (x, y) = Two(a, inputs);
-        return IsIntegral(x) && IsIntegral(y) ? x.div(y, RoundingMode.trunc) : x.div(y);
+        return OnOneDevice(x, y, (p, q) => IsIntegral(p) && IsIntegral(q) ? p.div(q, RoundingMode.trunc) : p.div(q));
     });
 
     /// <summary>Pow: the result keeps the base's element type (ONNX), also for an integer base with a float exponent.</summary>
     public static FuncOp Pow(NodeAttributes a) => new(a.Node, (inputs, _) =>
     {
         var (x, y) = Two(a, inputs);
+        using var moved = SameDevice(ref x, ref y);
         if (!IsIntegral(x)) return y.dtype == x.dtype ? x.pow(y) : PowCast(x, y, x.dtype);
         using var asFloat = x.to(ScalarType.Float64);
         using var exponent = y.to(ScalarType.Float64);
@@ -123,7 +125,7 @@ internal static class ElementwiseOps
     {
         var (x, y) = Two(a, inputs);
         using var bx = x.to(ScalarType.Bool);
-        using var by = y.to(ScalarType.Bool);
+        using var by = y.to(ScalarType.Bool, x.device);
         return f(bx, by);
     });
 
@@ -146,6 +148,23 @@ internal static class ElementwiseOps
             ? (x, y)
             : throw new GraftException($"{OnnxOp.DescribeNode(a.Node)}: needs two inputs.");
 
+    /// <summary>Puts both operands on one device. Shape arithmetic (Shape, Range, ConstantOfShape, Cast of them)
+    /// lives on the CPU while the model may run on a GPU; the CPU operand moves. Returns the moved copy (to dispose),
+    /// or null when nothing moved.</summary>
+    private static Tensor? SameDevice(ref Tensor x, ref Tensor y)
+    {
+        if (x.device_type == y.device_type && x.device_index == y.device_index) return null;
+        if (x.device_type == DeviceType.CPU) return x = x.to(y.device);
+        return y = y.to(x.device);
+    }
+
+    /// <summary>f(x, y) after <see cref="SameDevice"/>.</summary>
+    private static Tensor OnOneDevice(Tensor x, Tensor y, Func<Tensor, Tensor, Tensor> f)
+    {
+        using var moved = SameDevice(ref x, ref y);
+        return f(x, y);
+    }
+
     /// <summary>Left fold of the present inputs; a single input is returned as a new handle.</summary>
     private static Tensor Fold(Tensor?[] inputs, Func<Tensor, Tensor, Tensor> f)
     {
@@ -153,7 +172,7 @@ internal static class ElementwiseOps
         var acc = present[0].alias();
         foreach (var next in present.Skip(1))
         {
-            var combined = f(acc, next);
+            var combined = OnOneDevice(acc, next, f);
             acc.Dispose();
             acc = combined;
         }
