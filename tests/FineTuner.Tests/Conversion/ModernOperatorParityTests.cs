@@ -224,6 +224,9 @@ public sealed class ModernOperatorParityTests
     [InlineData("linear", "asymmetric", "round_prefer_floor", 1.6f, 0.75f)]
     [InlineData("linear", "align_corners", "round_prefer_floor", 0.6f, 0.5f)]
     [InlineData("linear", "half_pixel_symmetric", "round_prefer_floor", 1.2f, 0.75f)]
+    [InlineData("cubic", "half_pixel", "round_prefer_floor", 2f, 0.5f)] // torch bicubic (A = −0.75)
+    [InlineData("cubic", "align_corners", "round_prefer_floor", 1.6f, 2f)]
+    [InlineData("cubic", "asymmetric", "round_prefer_floor", 0.6f, 1.25f)]
     public void Forward_ResizeScales_MatchesOnnxRuntime(string mode, string transform, string nearest, float sh, float sw)
     {
         var g = new GraphBuilder(opset: transform == "half_pixel_symmetric" ? 19 : 13);
@@ -234,6 +237,17 @@ public sealed class ModernOperatorParityTests
         var model = g.Output(resized).Build();
         Parity.Check(model, [2, 3, 5, 4]);
         Parity.Backward(model, [2, 3, 5, 4]);
+    }
+
+    [Fact]
+    public void Forward_ResizeCubicExcludeOutside_MatchesOnnxRuntime()
+    {
+        // TensorFlow's bicubic: A = −0.5, taps outside the image dropped and the rest renormalised.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 2, 5, 6);
+        var resized = g.Node("Resize", [x, g.Floats("roi", [0], []), g.Floats("scales", [4], [1f, 1f, 1.4f, 0.5f])],
+            String("mode", "cubic"), Float("cubic_coeff_a", -0.5f), Int("exclude_outside", 1));
+        Parity.Check(g.Output(resized).Build(), [2, 2, 5, 6]);
     }
 
     [Theory]
