@@ -13,6 +13,9 @@ internal abstract class PoolOp : OnnxOp
 {
     private readonly bool _oneD;
 
+    /// <summary>True for a 2-D pool (not a 1-D one run as 2-D).</summary>
+    protected bool IsPlanar => Kernel.Length == 2 && !_oneD;
+
     protected PoolOp(NodeAttributes a) : base(a.Node)
     {
         Kernel = a.Ints("kernel_shape") ?? throw new GraftException($"{Describe}: kernel_shape is missing.");
@@ -35,7 +38,7 @@ internal abstract class PoolOp : OnnxOp
         }
     }
 
-    public sealed override Tensor[] Run(Tensor?[] inputs, bool training)
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
     {
         var x = Input(inputs, 0);
         if (x.dim() != Kernel.Length + 2 && !_oneD) throw Unsupported($"a {Kernel.Length}-D {Node.OpType} on a rank-{x.dim()} input");
@@ -93,9 +96,33 @@ internal abstract class PoolOp : OnnxOp
 /// <summary>ONNX MaxPool; explicit padding uses −∞ so padded cells never win (ONNX semantics).</summary>
 internal sealed class MaxPoolOp : PoolOp
 {
+    private readonly bool _indices;
+    private readonly bool _columnMajor;
+
     public MaxPoolOp(NodeAttributes a) : base(a)
     {
-        if (a.Node.Output.Count > 1 && !string.IsNullOrEmpty(a.Node.Output[1])) throw Unsupported("the Indices output of MaxPool");
+        _indices = a.Node.Output.Count > 1 && !string.IsNullOrEmpty(a.Node.Output[1]);
+        _columnMajor = a.Int("storage_order", 0) != 0;
+        if (_indices && !IsPlanar) throw Unsupported("the Indices output of a MaxPool that is not 2-D");
+    }
+
+    /// <summary>With the Indices output: ONNX's indices count over the whole input tensor (n, c, h, w) in row-major
+    /// order (storage_order 0) or with h and w swapped (1); torch's count within each padded plane.</summary>
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        if (!_indices) return base.Run(inputs, training);
+        var x = Input(inputs, 0);
+        if (x.dim() != 4) throw Unsupported($"MaxPool on a rank-{x.dim()} input");
+        using var scope = NewDisposeScope();
+        var pad = Padding(x);
+        var padded = pad.IsZero ? x : F.pad(x, pad.TorchPadOrder, value: double.NegativeInfinity);
+        var (y, planeIndex) = F.max_pool2d_with_indices(padded, Kernel, Strides, [0, 0], Dilations, CeilMode);
+        long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], paddedWidth = padded.shape[3];
+        var row = planeIndex.div(paddedWidth, RoundingMode.floor).sub(pad.Top);
+        var column = planeIndex.remainder(paddedWidth).sub(pad.Left);
+        var within = _columnMajor ? column.mul(h).add(row) : row.mul(w).add(column);
+        var plane = torch.arange(n * c, dtype: ScalarType.Int64, device: x.device).reshape(n, c, 1, 1).mul(h * w);
+        return [y.MoveToOuterDisposeScope(), within.add(plane).MoveToOuterDisposeScope()];
     }
 
     protected override Tensor Pool3d(Tensor x, long[] pads)
