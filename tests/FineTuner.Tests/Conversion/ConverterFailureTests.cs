@@ -90,9 +90,10 @@ public sealed class ConverterFailureTests
     {
         var g = new GraphBuilder(opset: 13);
         var x = g.Input("x", 3, 4, 4);
-        var r = g.NodeNamed("Resize", "up", [x, g.Floats("roi", [0], []), g.Floats("scales", [4], [1, 1, 2, 2])], String("mode", "cubic"));
+        var r = g.NodeNamed("Resize", "up", [x, g.Floats("roi", [0], []), g.Floats("scales", [4], [1, 1, 2, 2])], String("mode", "linear"),
+            String("coordinate_transformation_mode", "tf_crop_and_resize"));
         var error = Assert.Throws<GraftException>(() => OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(r).Build())));
         Assert.Contains("Resize node 'up'", error.Message);
-        Assert.Contains("cubic", error.Message);
+        Assert.Contains("tf_crop_and_resize", error.Message);
     }
 }
