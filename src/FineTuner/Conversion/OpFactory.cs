@@ -150,7 +150,8 @@ internal static class OpFactory
             or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" => inputIndex >= 1,
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
-        "Gather" or "ScatterND" or "Shape" or "Cast" or "Where" or "Mod" or "Equal" or "Less" or "LessOrEqual" or "Greater"
+        "Gather" => inputIndex >= 1, // the data of a float Gather is a table that learns (Swin's relative position bias)
+        "ScatterND" or "Shape" or "Cast" or "Where" or "Mod" or "Equal" or "Less" or "LessOrEqual" or "Greater"
             or "GreaterOrEqual" or "Not" or "And" or "Or" or "Xor" => true,
         _ => false,
     };

@@ -89,6 +89,20 @@ public sealed class ModernOperatorParityTests
     }
 
     [Fact]
+    public void Forward_RelativePositionBiasGather_MatchesOnnxRuntimeAndTrainsTable()
+    {
+        // Swin: attention scores + table[index] (Gather of a learnable float table by a constant int64 index).
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 4, 4);
+        var index = g.Node("Reshape", [g.Longs("relative_index", 6, 5, 4, 3, 7, 6, 5, 4, 8, 7, 6, 5, 9, 8, 7, 14), g.Longs("grid", 4, 4)]);
+        var bias = g.Node("Gather", [g.Weight("rel_table", [15]), index], Int("axis", 0));
+        var scores = g.Node("Softmax", [g.Node("Add", [x, bias])], Int("axis", -1));
+        var model = g.Output(scores).Build();
+        Parity.Check(model, [2, 4, 4]);
+        Assert.Equal(["rel_table"], Parity.Backward(model, [2, 4, 4]));
+    }
+
+    [Fact]
     public void Forward_LayerNormOverTwoAxesWithStatistics_MatchesOnnxRuntime()
     {
         var g = new GraphBuilder(opset: 17);
