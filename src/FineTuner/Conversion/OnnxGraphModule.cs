@@ -34,6 +34,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         for (var i = 0; i < _nodes.Length; i++)
             foreach (var o in _nodes[i].Output.Where(o => o.Length > 0))
                 _producer[o] = i;
+        OpFactory.CheckSupported(_nodes); // every unsupported operator at once, before any node is compiled
         _ops = _nodes.Select(n => OpFactory.Create(n, file.Opset)).ToArray();
         _trainableNodes = new bool[_nodes.Length];
 
@@ -85,7 +86,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
 
     /// <summary>Builds the module. <paramref name="inputName"/> defaults to the first graph input that is not an
     /// initializer, <paramref name="outputName"/> to the first graph output. Throws <see cref="GraftException"/>
-    /// naming the first unsupported operator.</summary>
+    /// naming every unsupported operator (with counts and a first node each) and the supported ones.</summary>
     public static OnnxGraphModule Create(OnnxModelFile file, string? inputName = null, string? outputName = null)
     {
         ArgumentNullException.ThrowIfNull(file);
@@ -158,10 +159,19 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
                     inputs[i] = feeds.TryGetValue(name, out var fed) ? fed : values.TryGetValue(name, out var v) ? v : Weight(name);
                 }
                 var nodeTraining = training && _trainableNodes[index] && !(FreezeNormStatistics && node.OpType == "BatchNormalization");
-                var results = _ops[index].Run(inputs, nodeTraining);
-                if (node.OpType == "Constant" && device is not null && device.type != DeviceType.CPU && results[0].is_floating_point())
+                Tensor[] results;
+                try
                 {
-                    // Constant nodes are built on the CPU; float ones take part in arithmetic on the model's device.
+                    results = _ops[index].Run(inputs, nodeTraining);
+                }
+                catch (Exception e) when (e is not GraftException and not OperationCanceledException)
+                {
+                    // libtorch errors (a shape mismatch, an empty reduction…) surface naming the node, never raw.
+                    throw OnnxOp.Failure(node, e);
+                }
+                if (node.OpType is "Constant" or "ConstantOfShape" or "Range" && device is not null && device.type != DeviceType.CPU && results[0].is_floating_point())
+                {
+                    // Constant, ConstantOfShape and Range build on the CPU; float ones take part in arithmetic on the model's device.
                     var moved = results[0].to(device);
                     results[0].Dispose();
                     results[0] = moved;

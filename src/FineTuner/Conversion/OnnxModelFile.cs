@@ -22,6 +22,7 @@ public sealed class OnnxModelFile
     {
         Model = model;
         Path = path;
+        ConstantWeights.Promote(model.Graph); // weights in Constant nodes become initializers (Parameters)
         Opset = model.OpsetImport.Where(o => o.Domain is "" or "ai.onnx").Select(o => (int)o.Version).DefaultIfEmpty(1).Max();
         var foreign = model.Graph.Node.Where(n => n.Domain is not ("" or "ai.onnx")).Select(n => $"{n.Domain}:{n.OpType}").Distinct().ToList();
         if (foreign.Count > 0)
@@ -57,7 +58,8 @@ public sealed class OnnxModelFile
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Graph is null) throw new ArgumentException("The model has no graph.", nameof(model));
-        return new OnnxModelFile(model, null);
+        // Promoting Constant weights edits the graph: do it on a copy, never on the caller's model.
+        return new OnnxModelFile(ConstantWeights.Promotable(model.Graph).Count > 0 ? model.Clone() : model, null);
     }
 
     /// <summary>Moves tensors stored beside the model (data_location = EXTERNAL) into raw_data, so conversion and

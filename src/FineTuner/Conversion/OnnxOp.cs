@@ -30,6 +30,17 @@ internal abstract class OnnxOp
     public static string DescribeNode(NodeProto node) =>
         string.IsNullOrEmpty(node.Name) ? $"{node.OpType} node (output '{node.Output.FirstOrDefault()}')" : $"{node.OpType} node '{node.Name}'";
 
+    /// <summary>A failure inside libtorch/TorchSharp (or any non-Graft exception) while building or running
+    /// <paramref name="node"/>, as a <see cref="GraftException"/> naming the node and operator, with the first line
+    /// of the underlying message (libtorch appends its C++ stack).</summary>
+    public static GraftException Failure(NodeProto node, Exception inner)
+    {
+        var line = inner.Message.Split('\n')[0].Trim();
+        if (line.Length > 240) line = line[..240] + "…";
+        return new GraftException($"{DescribeNode(node)} failed: {line}",
+            "The node's inputs or attributes are outside what the converter handles; check the model with ONNX Runtime.", inner);
+    }
+
     protected GraftException Unsupported(string what) =>
         new($"{Describe}: {what} is not supported by the fine-tuner's ONNX converter.",
             "Re-export the model with a different opset or simpler operators, or fine-tune with fewer layers unfrozen.");

@@ -1,121 +1,163 @@
 using Graft.FineTuner.Conversion.Ops;
 using Onnx;
-using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion;
 
 /// <summary>
-/// Compiles ONNX nodes into <see cref="OnnxOp"/>s. Covers the operators of CNN backbones: ResNet18-CNTK, torchvision
-/// exports (MobileNetV2, GoogLeNet, ResNet, …), Keras NASNet. Anything else fails with a <see cref="GraftException"/>
-/// naming the operator and the node.
+/// Compiles ONNX nodes into <see cref="OnnxOp"/>s through one registry (operator type → builder), the single source of
+/// <see cref="SupportedOps"/>. Covers CNN and transformer backbones: ResNet18-CNTK, torchvision exports (MobileNet,
+/// EfficientNet, RegNet, DenseNet, ConvNeXt, ViT, Swin, …), Keras NASNet. A model with operators outside the registry
+/// fails at load with one <see cref="GraftException"/> naming all of them (<see cref="CheckSupported"/>).
 /// </summary>
 internal static class OpFactory
 {
-    /// <summary>The operator types the converter runs, for documentation and error hints.</summary>
-    public static IReadOnlyList<string> SupportedOps { get; } =
-    [
-        "Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout", "Flatten",
-        "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu",
-        "LogSoftmax", "MatMul", "Max", "MaxPool", "Mean", "Min", "Mul", "Pad", "ReduceMax", "ReduceMean", "ReduceSum", "Relu",
-        "Reshape", "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze", "Sub", "Sum", "Tanh", "Transpose", "Unsqueeze",
-    ];
+    private delegate OnnxOp Builder(NodeAttributes a, int opset);
 
-    /// <summary>Input slots that carry shapes, axes, bounds or ratios rather than weights: float initializers there
-    /// become constant buffers, never trainable Parameters.</summary>
+    /// <summary>Operator type → builder, grouped by the file under Ops/ that implements the family.</summary>
+    private static readonly Dictionary<string, Builder> Registry = new(StringComparer.Ordinal)
+    {
+        // Convolution, pooling, dense (ConvOp, ConvTransposeOp, PoolOps, GemmOp)
+        ["Conv"] = (a, _) => new ConvOp(a),
+        ["ConvTranspose"] = (a, _) => new ConvTransposeOp(a),
+        ["MaxPool"] = (a, _) => new MaxPoolOp(a),
+        ["AveragePool"] = (a, _) => new AveragePoolOp(a),
+        ["GlobalAveragePool"] = (a, _) => new GlobalPoolOp(a, max: false),
+        ["GlobalMaxPool"] = (a, _) => new GlobalPoolOp(a, max: true),
+        ["Gemm"] = (a, _) => new GemmOp(a),
+        ["MatMul"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.matmul(y)),
+        // Normalisation (BatchNormOp, NormalizationOps)
+        ["BatchNormalization"] = (a, _) => new BatchNormOp(a),
+        ["LayerNormalization"] = (a, _) => new LayerNormOp(a),
+        ["InstanceNormalization"] = (a, _) => new InstanceNormOp(a),
+        ["GroupNormalization"] = (a, opset) => new GroupNormOp(a, opset),
+        ["LRN"] = (a, _) => new LrnOp(a),
+        // Activations (ActivationOps, ClipOp, SoftmaxOp, DropoutOp)
+        ["Relu"] = (a, _) => ActivationOps.Relu(a),
+        ["Sigmoid"] = (a, _) => ActivationOps.Sigmoid(a),
+        ["Tanh"] = (a, _) => ActivationOps.Tanh(a),
+        ["LeakyRelu"] = (a, _) => ActivationOps.LeakyRelu(a),
+        ["HardSigmoid"] = (a, _) => ActivationOps.HardSigmoid(a),
+        ["HardSwish"] = (a, _) => ActivationOps.HardSwish(a),
+        ["Elu"] = (a, _) => ActivationOps.Elu(a),
+        ["Selu"] = (a, _) => ActivationOps.Selu(a),
+        ["Softplus"] = (a, _) => ActivationOps.Softplus(a),
+        ["Softsign"] = (a, _) => ActivationOps.Softsign(a),
+        ["Gelu"] = (a, _) => ActivationOps.Gelu(a),
+        ["PRelu"] = (a, _) => ActivationOps.PRelu(a),
+        ["Clip"] = (a, _) => new ClipOp(a),
+        ["Softmax"] = (a, opset) => new SoftmaxOp(a, opset, log: false),
+        ["LogSoftmax"] = (a, opset) => new SoftmaxOp(a, opset, log: true),
+        ["Dropout"] = (a, _) => new DropoutOp(a),
+        // Element-wise arithmetic, math, comparison and logic (ElementwiseOps)
+        ["Add"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.add(y)),
+        ["Sub"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.sub(y)),
+        ["Mul"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.mul(y)),
+        ["Div"] = (a, _) => ElementwiseOps.Div(a),
+        ["Pow"] = (a, _) => ElementwiseOps.Pow(a),
+        ["Sum"] = (a, _) => ElementwiseOps.Variadic(a, (x, y) => x.add(y)),
+        ["Max"] = (a, _) => ElementwiseOps.Variadic(a, (x, y) => x.maximum(y)),
+        ["Min"] = (a, _) => ElementwiseOps.Variadic(a, (x, y) => x.minimum(y)),
+        ["Mean"] = (a, _) => ElementwiseOps.Mean(a),
+        ["Identity"] = (a, _) => ElementwiseOps.Unary(a, x => x.alias()),
+        ["Neg"] = (a, _) => ElementwiseOps.Unary(a, x => x.neg()),
+        ["Abs"] = (a, _) => ElementwiseOps.Unary(a, x => x.abs()),
+        ["Exp"] = (a, _) => ElementwiseOps.Unary(a, x => x.exp()),
+        ["Log"] = (a, _) => ElementwiseOps.Unary(a, x => x.log()),
+        ["Sqrt"] = (a, _) => ElementwiseOps.Unary(a, x => x.sqrt()),
+        ["Reciprocal"] = (a, _) => ElementwiseOps.Unary(a, x => x.reciprocal()),
+        ["Erf"] = (a, _) => ElementwiseOps.Unary(a, x => x.erf()),
+        ["Floor"] = (a, _) => ElementwiseOps.Unary(a, x => x.floor()),
+        ["Ceil"] = (a, _) => ElementwiseOps.Unary(a, x => x.ceil()),
+        ["Equal"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.eq(y)),
+        ["Less"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.lt(y)),
+        ["LessOrEqual"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.le(y)),
+        ["Greater"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.gt(y)),
+        ["GreaterOrEqual"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.ge(y)),
+        ["Not"] = (a, _) => ElementwiseOps.Not(a),
+        ["And"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_and(y)),
+        ["Or"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_or(y)),
+        ["Xor"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_xor(y)),
+        ["Where"] = (a, _) => ElementwiseOps.Where(a),
+        // Reductions (ReduceOp)
+        ["ReduceMean"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceSum"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceMax"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceMin"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceProd"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceL1"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceL2"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceSumSquare"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceLogSum"] = (a, opset) => new ReduceOp(a, opset),
+        ["ReduceLogSumExp"] = (a, opset) => new ReduceOp(a, opset),
+        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ResizeOp, GeneratorOps)
+        ["Reshape"] = (a, _) => new ReshapeOp(a),
+        ["Flatten"] = (a, _) => new FlattenOp(a),
+        ["Squeeze"] = (a, _) => new SqueezeOp(a, unsqueeze: false),
+        ["Unsqueeze"] = (a, _) => new SqueezeOp(a, unsqueeze: true),
+        ["Transpose"] = (a, _) => new TransposeOp(a),
+        ["Concat"] = (a, _) => new ConcatOp(a),
+        ["Split"] = (a, opset) => new SplitOp(a, opset),
+        ["Slice"] = (a, _) => new SliceOp(a),
+        ["Pad"] = (a, _) => new PadOp(a),
+        ["Expand"] = (a, _) => new ExpandOp(a),
+        ["Shape"] = (a, _) => new ShapeOp(a),
+        ["Gather"] = (a, _) => new GatherOp(a),
+        ["Cast"] = (a, _) => new CastOp(a),
+        ["Resize"] = (a, opset) => new ResizeOp(a, opset),
+        ["Upsample"] = (a, opset) => new ResizeOp(a, opset),
+        ["Constant"] = (a, _) => new ConstantOp(a),
+        ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
+        ["Range"] = (a, _) => new RangeOp(a),
+    };
+
+    /// <summary>The operator types the converter runs (sorted), for documentation and error hints.</summary>
+    public static IReadOnlyList<string> SupportedOps { get; } = Registry.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>Input slots that carry shapes, axes, bounds, ratios, exponents or masks rather than weights: float
+    /// initializers there become constant buffers, never trainable Parameters.</summary>
     public static bool IsConstantSlot(string opType, int inputIndex) => opType switch
     {
-        "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "ReduceMean" or "ReduceSum" or "ReduceMax" => inputIndex >= 1,
+        "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
+            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" => inputIndex >= 1,
+        _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
-        "Gather" or "Shape" or "Cast" => true,
+        "Gather" or "Shape" or "Cast" or "Where" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
+            or "Not" or "And" or "Or" or "Xor" => true,
         _ => false,
     };
 
-    public static OnnxOp Create(NodeProto node, int opset)
+    /// <summary>Fails with one <see cref="GraftException"/> naming every operator type of <paramref name="nodes"/> the
+    /// converter does not run — with how many nodes use it and the first of them — and the supported list.</summary>
+    public static void CheckSupported(IEnumerable<NodeProto> nodes)
     {
-        var a = new NodeAttributes(node);
-        return node.OpType switch
-        {
-            "Conv" => new ConvOp(a),
-            "BatchNormalization" => new BatchNormOp(a),
-            "MaxPool" => new MaxPoolOp(a),
-            "AveragePool" => new AveragePoolOp(a),
-            "GlobalAveragePool" => new GlobalPoolOp(a, max: false),
-            "GlobalMaxPool" => new GlobalPoolOp(a, max: true),
-            "Gemm" => new GemmOp(a),
-            "Clip" => new ClipOp(a),
-            "Dropout" => new DropoutOp(a),
-            "Softmax" => new SoftmaxOp(a, opset, log: false),
-            "LogSoftmax" => new SoftmaxOp(a, opset, log: true),
-            "ReduceMean" or "ReduceSum" or "ReduceMax" => new ReduceOp(a),
-            "Reshape" => new ReshapeOp(a),
-            "Flatten" => new FlattenOp(a),
-            "Squeeze" => new SqueezeOp(a, unsqueeze: false),
-            "Unsqueeze" => new SqueezeOp(a, unsqueeze: true),
-            "Transpose" => new TransposeOp(a),
-            "Concat" => new ConcatOp(a),
-            "Slice" => new SliceOp(a),
-            "Pad" => new PadOp(a),
-            "Shape" => new ShapeOp(a),
-            "Gather" => new GatherOp(a),
-            "Constant" => new ConstantOp(a),
-            "Cast" => new CastOp(a),
-            "Relu" => Unary(node, x => x.relu()),
-            "Sigmoid" => Unary(node, x => x.sigmoid()),
-            "Tanh" => Unary(node, x => x.tanh()),
-            "Identity" => Unary(node, x => x.alias()),
-            "LeakyRelu" => Unary(node, x => F.leaky_relu(x, a.Float("alpha", 0.01f))),
-            "HardSigmoid" => HardSigmoid(node, a.Float("alpha", 0.2f), a.Float("beta", 0.5f)),
-            "HardSwish" => Unary(node, x => F.hardswish(x)),
-            "Add" => Binary(node, (x, y) => x.add(y)),
-            "Sub" => Binary(node, (x, y) => x.sub(y)),
-            "Mul" => Binary(node, (x, y) => x.mul(y)),
-            "Div" => Binary(node, (x, y) => x.div(y)),
-            "MatMul" => Binary(node, (x, y) => x.matmul(y)),
-            "Sum" => Variadic(node, (x, y) => x.add(y)),
-            "Max" => Variadic(node, (x, y) => x.maximum(y)),
-            "Min" => Variadic(node, (x, y) => x.minimum(y)),
-            "Mean" => new FuncOp(node, (inputs, _) =>
-            {
-                using var sum = Fold(inputs, (x, y) => x.add(y));
-                return sum.div(inputs.Count(i => i is not null));
-            }),
-            _ => throw new GraftException(
-                $"{OnnxOp.DescribeNode(node)}: the operator '{node.OpType}' is not supported by the fine-tuner's ONNX converter.",
-                $"Supported operators: {string.Join(", ", SupportedOps)}."),
-        };
+        var missing = nodes.Where(n => !Registry.ContainsKey(n.OpType))
+            .GroupBy(n => n.OpType, StringComparer.Ordinal)
+            .Select(g => $"'{g.Key}' ×{g.Count()} (first: {OnnxOp.DescribeNode(g.First())})")
+            .ToList();
+        if (missing.Count == 0) return;
+        var noun = missing.Count == 1 ? "operator" : $"{missing.Count} operators";
+        throw new GraftException(
+            $"The model uses {noun} the fine-tuner's ONNX converter does not support: {string.Join("; ", missing)}.",
+            $"Supported operators: {string.Join(", ", SupportedOps)}.");
     }
 
-    private static FuncOp Unary(NodeProto node, Func<Tensor, Tensor> f) =>
-        new(node, (inputs, _) => f(inputs[0] ?? throw new GraftException($"{OnnxOp.DescribeNode(node)}: input 0 is missing.")));
-
-    private static FuncOp Binary(NodeProto node, Func<Tensor, Tensor, Tensor> f) =>
-        new(node, (inputs, _) => inputs.Length >= 2 && inputs[0] is { } x && inputs[1] is { } y
-            ? f(x, y)
-            : throw new GraftException($"{OnnxOp.DescribeNode(node)}: needs two inputs."));
-
-    private static FuncOp Variadic(NodeProto node, Func<Tensor, Tensor, Tensor> f) => new(node, (inputs, _) => Fold(inputs, f));
-
-    private static FuncOp HardSigmoid(NodeProto node, float alpha, float beta) => new(node, (inputs, _) =>
+    /// <summary>Compiles one node. Attribute errors and unsupported modes throw a <see cref="GraftException"/> naming
+    /// the node; so does any other failure while reading the node (never a raw exception).</summary>
+    public static OnnxOp Create(NodeProto node, int opset)
     {
-        using var scaled = inputs[0]!.mul(alpha);
-        using var shifted = scaled.add(beta);
-        return shifted.clamp(0f, 1f);
-    });
-
-    /// <summary>Left fold of the present inputs; a single input is returned as a new handle.</summary>
-    private static Tensor Fold(Tensor?[] inputs, Func<Tensor, Tensor, Tensor> f)
-    {
-        var present = inputs.OfType<Tensor>().ToArray();
-        var acc = present[0].alias();
-        foreach (var next in present.Skip(1))
+        if (!Registry.TryGetValue(node.OpType, out var build))
+            throw new GraftException(
+                $"{OnnxOp.DescribeNode(node)}: the operator '{node.OpType}' is not supported by the fine-tuner's ONNX converter.",
+                $"Supported operators: {string.Join(", ", SupportedOps)}.");
+        try
         {
-            var combined = f(acc, next);
-            acc.Dispose();
-            acc = combined;
+            return build(new NodeAttributes(node), opset);
         }
-        return acc;
+        catch (Exception e) when (e is not GraftException)
+        {
+            throw OnnxOp.Failure(node, e);
+        }
     }
 }

@@ -9,13 +9,13 @@ using Graft.FineTuner.Training.Optimization;
 
 namespace Graft.FineTuner.Conversion;
 
-/// <summary>ONNX <see cref="TensorProto"/> ⇄ TorchSharp tensors. Floats stay float32 (float16/double initializers are
+/// <summary>ONNX <see cref="TensorProto"/> ⇄ TorchSharp tensors. Floats stay float32 (float16/bfloat16/double initializers are
 /// widened/narrowed to float32: the module computes in float32); integer types become int64, the type every shape
 /// operator (Reshape, Slice, Pad…) takes.</summary>
 internal static class TensorProtoConversion
 {
     /// <summary>True for the element types that hold weights (become Parameters or buffers).</summary>
-    public static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Float16 or DataType.Double;
+    public static bool IsFloat(TensorProto t) => (DataType)t.DataType is DataType.Float or DataType.Float16 or DataType.Double or DataType.Bfloat16;
 
     /// <summary>A CPU tensor with the proto's shape and values (a copy; the proto is not referenced).</summary>
     public static Tensor ToTensor(TensorProto t)
@@ -35,14 +35,25 @@ internal static class TensorProtoConversion
                     ? MemoryMarshal.Cast<byte, Half>(raw).ToArray()
                     : t.Int32Data.Select(v => BitConverter.UInt16BitsToHalf((ushort)v)).ToArray();
                 return torch.tensor(halves.Select(h => (float)h).ToArray(), dims);
+            case DataType.Bfloat16:
+                // bfloat16 is the upper half of a float32; without raw_data the bit patterns sit in int32_data.
+                var bits = raw.Length > 0 ? MemoryMarshal.Cast<byte, ushort>(raw).ToArray().Select(b => (int)b) : t.Int32Data;
+                return torch.tensor(bits.Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(), dims);
             case DataType.Int64:
                 return torch.tensor(raw.Length > 0 ? MemoryMarshal.Cast<byte, long>(raw).ToArray() : t.Int64Data.ToArray(), dims);
             case DataType.Int32 or DataType.Int16 or DataType.Int8 or DataType.Uint8 or DataType.Uint16 or DataType.Bool:
                 return torch.tensor(IntegerValues(t).ToArray(), dims);
             default:
                 throw new GraftException($"Tensor '{t.Name}' has ONNX element type {(DataType)t.DataType}, which the fine-tuner does not handle.",
-                    "Only float, float16, double and integer tensors are supported.");
+                    "Only float, float16, bfloat16, double, integer and bool tensors are supported.");
         }
+    }
+
+    /// <summary>The values of a float tensor (float, float16 or double) as float32.</summary>
+    public static float[] ToFloats(TensorProto t)
+    {
+        using var values = ToTensor(t);
+        return Storage.TensorValues.Floats(values);
     }
 
     /// <summary>The values of an integer tensor (shapes, axes, pads) as long.</summary>
@@ -80,11 +91,20 @@ internal static class TensorProtoConversion
             DataType.Float => MemoryMarshal.AsBytes(floats.AsSpan()).ToArray(),
             DataType.Double => MemoryMarshal.AsBytes(floats.Select(f => (double)f).ToArray().AsSpan()).ToArray(),
             DataType.Float16 => MemoryMarshal.AsBytes(floats.Select(f => (Half)f).ToArray().AsSpan()).ToArray(),
+            DataType.Bfloat16 => MemoryMarshal.AsBytes(floats.Select(ToBfloat16).ToArray().AsSpan()).ToArray(),
             _ => throw new InvalidOperationException($"Initializer '{t.Name}' is not a float tensor."),
         };
         t.FloatData.Clear();
         t.DoubleData.Clear();
         t.Int32Data.Clear();
         t.RawData = ByteString.CopyFrom(bytes);
+    }
+
+    /// <summary>float32 → bfloat16 bits, rounding to nearest even (NaN kept NaN).</summary>
+    private static ushort ToBfloat16(float f)
+    {
+        if (float.IsNaN(f)) return 0x7FC0;
+        var bits = (uint)BitConverter.SingleToInt32Bits(f);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
     }
 }

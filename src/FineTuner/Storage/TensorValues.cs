@@ -8,6 +8,8 @@ internal static class TensorValues
 {
     public static float[] Floats(Tensor t)
     {
+        if (t.numel() == 0) return []; // data<T>() of an empty tensor throws
+
         using var scope = NewDisposeScope();
         var d = t.detach();
         if (d.device_type != DeviceType.CPU || d.dtype != ScalarType.Float32) d = d.to(ScalarType.Float32, CPU);
@@ -16,6 +18,8 @@ internal static class TensorValues
 
     public static long[] Longs(Tensor t)
     {
+        if (t.numel() == 0) return [];
+
         using var scope = NewDisposeScope();
         var d = t.detach();
         if (d.device_type != DeviceType.CPU || d.dtype != ScalarType.Int64) d = d.to(ScalarType.Int64, CPU);

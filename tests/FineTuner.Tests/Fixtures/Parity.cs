@@ -37,4 +37,31 @@ public static class Parity
         Assert.True(maxDiff <= relativeTolerance * scale, $"max |diff| {maxDiff:g4} exceeds {relativeTolerance:g2} × scale {scale:g4}");
         return (maxDiff, scale);
     }
+
+    /// <summary>One training-mode forward and backward (every node trainable) of a random-weighted loss: asserts that
+    /// every Parameter of the module receives a non-zero gradient, and returns their names.</summary>
+    public static IReadOnlyList<string> Backward(ModelProto model, long[] inputShape, int seed = 11)
+    {
+        var file = OnnxModelFile.FromModel(model);
+        using var module = OnnxGraphModule.Create(file);
+        module.train();
+        module.SetTrainableNodes(Enumerable.Repeat(true, module.Nodes.Count).ToArray());
+        var rng = new Random(seed);
+        var count = inputShape.Aggregate(1L, (a, b) => a * b);
+        var data = Enumerable.Range(0, (int)count).Select(_ => (float)rng.NextDouble() * 2 - 1).ToArray();
+        using (var x = torch.tensor(data, inputShape))
+        using (var y = module.forward(x))
+        using (var w = torch.rand_like(y))
+        using (var weighted = y.mul(w))
+        using (var loss = weighted.sum())
+            loss.backward();
+        Assert.NotEmpty(module.ParameterInitializers);
+        foreach (var name in module.ParameterInitializers)
+        {
+            var grad = module.Weight(name).grad;
+            Assert.True(grad is not null, $"no gradient reached '{name}'");
+            Assert.True(grad!.abs().sum().item<float>() > 0, $"the gradient of '{name}' is zero");
+        }
+        return module.ParameterInitializers;
+    }
 }
