@@ -110,6 +110,8 @@ internal static class OpFactory
         ["Constant"] = (a, _) => new ConstantOp(a),
         ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
         ["Range"] = (a, _) => new RangeOp(a),
+        ["Mod"] = (a, _) => new ModOp(a), // ModOp.cs, ScatterNDOp.cs: what Swin's shifted-window mask needs
+        ["ScatterND"] = (a, _) => new ScatterNDOp(a),
     };
 
     /// <summary>The operator types the converter runs (sorted), for documentation and error hints.</summary>
@@ -123,7 +125,10 @@ internal static class OpFactory
             or "Resize" or "Upsample" or "ConstantOfShape" or "Range" => inputIndex >= 1,
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
-        "Gather" or "Shape" or "Cast" or "Where" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
+        // Gather's data slot stays learnable: a float table indexed by constants is an embedding (Swin's relative
+        // position bias table), so only its indices are constant.
+        "Gather" => inputIndex >= 1,
+        "Shape" or "Cast" or "Where" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
             or "Not" or "And" or "Or" or "Xor" => true,
         _ => false,
     };

@@ -62,6 +62,20 @@ public sealed class ModernArchitectureTests
         }
     }
 
+    [Fact]
+    public void Create_Swin_RelativePositionBiasesAreParameters()
+    {
+        // torch folds relative_position_bias_table[relative_position_index] into one [1, heads, N, N] initializer
+        // added to the attention logits of each block: learnable, so a Parameter, never a constant buffer.
+        var file = Load(Families.Single(f => f.File.StartsWith("swin", StringComparison.Ordinal)));
+        using var module = OnnxGraphModule.Create(file);
+        var ranks = file.Graph.Initializer.ToDictionary(t => t.Name, t => t.Dims.Count);
+        var biases = file.Graph.Node.Where(n => n.OpType == "Add" && n.Name.Contains("/attn/", StringComparison.Ordinal))
+            .SelectMany(n => n.Input).Where(i => ranks.TryGetValue(i, out var r) && r == 4).ToList();
+        Assert.Equal(8, biases.Count); // one per Swin block (depths 2, 2, 2, 2)
+        Assert.All(biases, b => Assert.Contains(b, module.ParameterInitializers));
+    }
+
     [Theory]
     [MemberData(nameof(All))]
     public void Blocks_TorchvisionExport_FollowTheModelsModules(Family f)

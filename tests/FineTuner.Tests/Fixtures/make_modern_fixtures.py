@@ -15,7 +15,7 @@ what it sees in a user's export) and shrinks width, depth and resolution:
 | efficientnet_b0_s.onnx  | EfficientNet-B0 settings, width_mult 0.25, depth_mult 0.5                | 13    | 64    |
 | mobilenet_v3_large_s.onnx | MobileNetV3-Large settings (all 15 blocks, SE, hardswish), width 0.25 | 13    | 64    |
 | regnet_y_s.onnx         | RegNetY (SE 0.25) from BlockParams(depth 6, w_0 8, w_a 8, w_m 2, g 8)    | 13    | 64    |
-| densenet121_s.onnx      | DenseNet growth 8, blocks (2,3,4,2), init 16, bn_size 2                  | 13    | 64    |
+| densenet121_s.onnx      | DenseNet growth 16, blocks (2,3,4,2), init 32, bn_size 4                 | 13    | 64    |
 | convnext_tiny_s.onnx    | ConvNeXt stages (8,16,32,64) x depths (1,1,2,1), layer scale random      | 17    | 64    |
 | vit_b_16_s.onnx         | ViT patch 16, 2 layers, hidden 32, 4 heads, mlp 64, image 64             | 17    | 64    |
 | swin_t_s.onnx           | Swin patch 4, embed 8, depths (2,2,2,2), heads (1,2,4,8), window 4       | 17    | 128   |
@@ -49,6 +49,9 @@ def randomise(model, gen):
         # (tied through Identity nodes), which trained weights never are.
         if isinstance(m, (torch.nn.Linear, torch.nn.Conv2d)) and m.bias is not None:
             m.bias.data.copy_(torch.randn(m.bias.shape, generator=gen) * 0.1)
+        # ViT zero-initialises its classifier, which would stop every gradient of the first training step.
+        if isinstance(m, torch.nn.Linear) and not m.weight.data.any():
+            m.weight.data.copy_(torch.randn(m.weight.shape, generator=gen) * 0.1)
     for name, p in model.named_parameters():
         leaf = name.rsplit(".", 1)[-1]
         if leaf == "layer_scale":  # ConvNeXt: 1e-6 at init would make every block the identity
@@ -70,7 +73,7 @@ def small_models():
     params = regnet.BlockParams.from_init_params(depth=6, w_0=8, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25)
     yield "regnet_y_s.onnx", regnet.RegNet(params, num_classes=10, stem_width=8), 64, 13
 
-    yield "densenet121_s.onnx", densenet.DenseNet(growth_rate=8, block_config=(2, 3, 4, 2), num_init_features=16, bn_size=2,
+    yield "densenet121_s.onnx", densenet.DenseNet(growth_rate=16, block_config=(2, 3, 4, 2), num_init_features=32, bn_size=4,
                                                   num_classes=10), 64, 13
 
     cn = convnext.CNBlockConfig

@@ -36,6 +36,7 @@ HardSigmoid HardSwish Identity InstanceNormalization LayerNormalization LeakyRel
 MatMul Max MaxPool Mean Min Mul Neg Not Pad Pow PRelu Range Reciprocal ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp
 ReduceMax ReduceMean ReduceMin ReduceProd ReduceSum ReduceSumSquare Relu Reshape Resize Selu Shape Sigmoid Slice
 Softmax Softplus Split Sqrt Squeeze Sub Sum Tanh Transpose Unsqueeze Upsample Where Gelu And Or Xor Floor Ceil Softsign
+Mod ScatterND
 """.split())
 
 
