@@ -11,7 +11,7 @@ namespace Graft.FeatureCache.Backbones;
 /// <param name="Nodes">Indices into the node list the table was built over; empty for layers without computation
 /// (Keras's InputLayer).</param>
 /// <param name="Initializers">Float initializers the layer owns: each belongs to the layer of the first node that
-/// consumes it.</param>
+/// consumes it (looking through the Identity copies torch.onnx.export makes of merged initializers).</param>
 /// <param name="Output">The tensor the layer outputs (its main node's first output), or null.</param>
 /// <param name="Values">Values in <paramref name="Initializers"/>: the layer's parameter count as Keras's summary
 /// counts it (BatchNorm statistics included).</param>
@@ -154,12 +154,23 @@ public sealed class BackboneLayers
         var layerNodes = new List<int>[names.Length];
         for (var i = 0; i < names.Length; i++) (owned[i], layerNodes[i]) = ([], []);
         var claimed = new HashSet<string>(StringComparer.Ordinal);
+        // torch.onnx.export merges equal-valued initializers and hands the copies out through Identity nodes it puts
+        // first in the graph; such a weight belongs to the layer that computes with it, not to the Identity.
+        var alias = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+            if (node.OpType == "Identity" && node.Input.Count == 1 && node.Output.Count == 1 && floats.ContainsKey(node.Input[0]))
+                alias[node.Output[0]] = node.Input[0];
         for (var n = 0; n < nodes.Count; n++)
         {
             layerNodes[nodeLayer[n]].Add(n);
-            foreach (var input in nodes[n].Input)
+            if (nodes[n].Output.Count == 1 && alias.ContainsKey(nodes[n].Output[0])) continue;
+            foreach (var input in nodes[n].Input.Select(i => alias.GetValueOrDefault(i, i)))
                 if (floats.ContainsKey(input) && claimed.Add(input)) owned[nodeLayer[n]].Add(input);
         }
+        // An Identity copy nobody computes with still owns its source.
+        for (var n = 0; n < nodes.Count; n++)
+            if (nodes[n].Output.Count == 1 && alias.TryGetValue(nodes[n].Output[0], out var source) && claimed.Add(source))
+                owned[nodeLayer[n]].Add(source);
         var inputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var layers = new BackboneLayerEntry[names.Length];
         for (var i = 0; i < names.Length; i++)

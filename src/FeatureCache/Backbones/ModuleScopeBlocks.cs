@@ -72,21 +72,23 @@ internal static partial class ModuleScopeBlocks
         bool Under(string[] p) => p.Length > depth && (depth == 0 || p[depth - 1] == trunk[^1]);
 
         // Units: the trunk child of each node; before the trunk "stem", after it the previous unit.
-        var firstTrunk = Array.FindIndex(effective, p => Under(p!));
+        // Computing nodes only: the exporter hoists constant-only nodes (Identity copies of merged initializers) to the
+        // top, where they would look like the trunk's start.
+        var firstTrunk = Enumerable.Range(0, n).FirstOrDefault(i => !constant[i] && Under(effective[i]!), n);
         var unitOf = new string?[n];
         string? previous = null;
         for (var i = 0; i < n; i++)
         {
             var p = effective[i]!;
             unitOf[i] = Under(p) ? p[depth] : i < firstTrunk ? StemKey : previous ?? StemKey;
-            previous = unitOf[i];
+            if (!constant[i]) previous = unitOf[i];
         }
         var unitNodes = Enumerable.Range(0, n).GroupBy(i => unitOf[i]!).ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
 
         // Block key per node: a stage unit's indexed child, the unit itself, or a run of leaf units.
         var stageUnits = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (unit, members) in unitNodes)
-            if (unit != StemKey && IsStage(members, effective, depth, nodes, producer)) stageUnits.Add(unit);
+            if (unit != StemKey && IsStage(members.Where(i => !constant[i]).ToList(), effective, depth, nodes, producer)) stageUnits.Add(unit);
         var leafUnit = unitNodes.ToDictionary(u => u.Key, u => u.Key != StemKey && u.Value.All(m => effective[m]!.Length <= depth + 1), StringComparer.Ordinal);
         var runKey = new Dictionary<string, string>(StringComparer.Ordinal);
         string? previousUnit = null;
@@ -107,7 +109,7 @@ internal static partial class ModuleScopeBlocks
         }
 
         // Contiguous blocks in node order; nodes after the trunk join the last block.
-        var lastTrunk = Array.FindLastIndex(effective, p => Under(p!));
+        var lastTrunk = Enumerable.Range(0, n).LastOrDefault(i => !constant[i] && Under(effective[i]!), -1);
         var blockIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var names = new List<string>();
         var unitOfBlock = new List<string>();
@@ -220,7 +222,8 @@ internal static partial class ModuleScopeBlocks
 
     /// <summary>A unit is a stage when it has composite children, every composite child's name ends in an index, and
     /// each such child reads what the one before it produced (a sequence, not parallel branches like Inception's
-    /// branch1…branch4).</summary>
+    /// branch1…branch4). <paramref name="members"/> are the unit's computing nodes in order (constant-only nodes, hoisted
+    /// by the exporter, would scramble the children's order).</summary>
     private static bool IsStage(List<int> members, string?[][] paths, int depth, IReadOnlyList<NodeProto> nodes,
         Dictionary<string, int> producer)
     {
