@@ -92,4 +92,20 @@ public sealed class BackboneBlocksTests
         Assert.Contains("--train-top", e.Hint);
         Assert.Equal(1, t.FirstLayerOfTop(2, BackboneUnit.Layer));
     }
+
+    [Fact]
+    public void Of_MergedInitializerThroughIdentity_BelongsToTheLayerThatComputesWithIt()
+    {
+        // torch.onnx.export merges equal initializers and puts Identity copies first; the weight must go with the
+        // Conv that uses the copy, or --train-top would leave it frozen in the first layer.
+        var model = Chain(("Identity_0", "Identity", false), Conv("/layer1/conv"), Conv("/layer2/conv"));
+        var identity = model.Graph.Node[0];
+        identity.Input[0] = "w2"; // the copy of layer2's weight
+        model.Graph.Node[1].Input[0] = "input";
+        model.Graph.Node[2].Input[1] = identity.Output[0]; // layer2 computes with the copy, not w2 itself
+        var t = BackboneLayers.Of(model);
+        Assert.Equal(["w1"], t.Layers[1].Initializers);
+        Assert.Equal(["w2"], t.Layers[2].Initializers);
+        Assert.Empty(t.Layers[0].Initializers);
+    }
 }
