@@ -12,12 +12,14 @@ namespace Graft.Bench.FineTune;
 /// <param name="Model">File name.</param>
 /// <param name="Parameters">Trainable values (weights, biases, norm scales) after conversion.</param>
 /// <param name="Nodes">ONNX nodes the converter runs.</param>
-/// <param name="Blocks">Blocks <see cref="BackboneLayers"/> finds; <paramref name="Stages"/> likewise.</param>
+/// <param name="Blocks">Blocks <see cref="BackboneLayers"/> finds.</param>
+/// <param name="Stages">Stages <see cref="BackboneLayers"/> finds.</param>
 /// <param name="ConvertSeconds">Reading the file and building the TorchSharp module.</param>
 /// <param name="ParityMaxDiff">Max |Δ| of the module's eval forward against ONNX Runtime on one seeded image.</param>
 /// <param name="ParityScale">The output's largest magnitude (at least 1): the parity criterion is MaxDiff ≤ 1e-4 × Scale.</param>
 /// <param name="StepSeconds">One training step (forward in train mode, cross-entropy, backward) with every layer trainable.</param>
 /// <param name="ParametersWithGradient">Parameters the step's backward reached (non-zero gradient).</param>
+/// <param name="ParameterTensors">Parameter tensors in the module.</param>
 public sealed record ConvertBenchRow(string Model, long Parameters, int Nodes, int Blocks, int Stages, double ConvertSeconds,
     double ParityMaxDiff, double ParityScale, double StepSeconds, int ParametersWithGradient, int ParameterTensors);
 

@@ -202,7 +202,7 @@ internal static partial class ModuleScopeBlocks
         return path.ToArray();
     }
 
-    private static string[] FindTrunk(string?[][] paths, IReadOnlyList<int> weighted)
+    private static string[] FindTrunk(string[]?[] paths, IReadOnlyList<int> weighted)
     {
         var trunk = Array.Empty<string>();
         var members = weighted.ToList();
@@ -224,7 +224,7 @@ internal static partial class ModuleScopeBlocks
     /// each such child reads what the one before it produced (a sequence, not parallel branches like Inception's
     /// branch1…branch4). <paramref name="members"/> are the unit's computing nodes in order (constant-only nodes, hoisted
     /// by the exporter, would scramble the children's order).</summary>
-    private static bool IsStage(List<int> members, string?[][] paths, int depth, IReadOnlyList<NodeProto> nodes,
+    private static bool IsStage(List<int> members, string[]?[] paths, int depth, IReadOnlyList<NodeProto> nodes,
         Dictionary<string, int> producer)
     {
         string? Child(int i) => paths[i]!.Length > depth + 1 ? paths[i]![depth + 1] : null;
