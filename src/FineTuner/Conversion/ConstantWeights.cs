@@ -29,8 +29,8 @@ internal static class ConstantWeights
         var initializers = graph.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         return graph.Node.Where(n =>
             n.Output.Count == 1 && !outputs.Contains(n.Output[0]) && !initializers.Contains(n.Output[0])
-            && Value(n, graph) is { } t && TensorProtoConversion.IsFloat(t) && t.Dims.Aggregate(1L, (a, b) => a * b) > 1
-            && consumers.TryGetValue(n.Output[0], out var c) && c.All(s => !OpFactory.IsConstantSlot(s.Op, s.Slot))).ToList();
+            && consumers.TryGetValue(n.Output[0], out var c) && c.All(s => !OpFactory.IsConstantSlot(s.Op, s.Slot))
+            && SafeValue(n, graph) is { } t && TensorProtoConversion.IsFloat(t) && t.Dims.Aggregate(1L, (a, b) => a * b) > 1).ToList();
     }
 
     /// <summary>Replaces each promotable node by an initializer named after its output; returns how many.</summary>
@@ -39,12 +39,26 @@ internal static class ConstantWeights
         var nodes = Promotable(graph);
         foreach (var node in nodes)
         {
-            var tensor = Value(node, graph)!;
+            var tensor = SafeValue(node, graph)!;
             tensor.Name = node.Output[0];
             graph.Initializer.Add(tensor);
             graph.Node.Remove(node);
         }
         return nodes.Count;
+    }
+
+    /// <summary><see cref="Value"/>, or null when the node's tensor cannot be read: the node then stays a node and
+    /// fails at run with its own message.</summary>
+    private static TensorProto? SafeValue(NodeProto node, GraphProto graph)
+    {
+        try
+        {
+            return Value(node, graph);
+        }
+        catch (GraftException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The tensor a Constant (value attribute) or ConstantOfShape (shape from an int64 initializer, value

@@ -1,5 +1,6 @@
 using Graft.FineTuner.Conversion.Ops;
 using Onnx;
+using static TorchSharp.torch;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
 
@@ -26,7 +27,7 @@ internal static class OpFactory
         ["GlobalAveragePool"] = (a, _) => new GlobalPoolOp(a, max: false),
         ["GlobalMaxPool"] = (a, _) => new GlobalPoolOp(a, max: true),
         ["Gemm"] = (a, _) => new GemmOp(a),
-        ["MatMul"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.matmul(y)),
+        ["MatMul"] = (a, _) => ElementwiseOps.MatMul(a),
         // Normalisation (BatchNormOp, NormalizationOps)
         ["BatchNormalization"] = (a, _) => new BatchNormOp(a),
         ["LayerNormalization"] = (a, _) => new LayerNormOp(a),
@@ -46,6 +47,9 @@ internal static class OpFactory
         ["Softsign"] = (a, _) => ActivationOps.Softsign(a),
         ["Gelu"] = (a, _) => ActivationOps.Gelu(a),
         ["PRelu"] = (a, _) => ActivationOps.PRelu(a),
+        ["Celu"] = (a, _) => ActivationOps.Celu(a),
+        ["ThresholdedRelu"] = (a, _) => ActivationOps.ThresholdedRelu(a),
+        ["Shrink"] = (a, _) => ActivationOps.Shrink(a),
         ["Clip"] = (a, _) => new ClipOp(a),
         ["Softmax"] = (a, opset) => new SoftmaxOp(a, opset, log: false),
         ["LogSoftmax"] = (a, opset) => new SoftmaxOp(a, opset, log: true),
@@ -70,6 +74,21 @@ internal static class OpFactory
         ["Erf"] = (a, _) => ElementwiseOps.Unary(a, x => x.erf()),
         ["Floor"] = (a, _) => ElementwiseOps.Unary(a, x => x.floor()),
         ["Ceil"] = (a, _) => ElementwiseOps.Unary(a, x => x.ceil()),
+        ["Round"] = (a, _) => ElementwiseOps.Unary(a, x => x.round()), // half to even, as ONNX
+        ["Sign"] = (a, _) => ElementwiseOps.Unary(a, x => x.sign()),
+        ["Sin"] = (a, _) => ElementwiseOps.Unary(a, x => x.sin()),
+        ["Cos"] = (a, _) => ElementwiseOps.Unary(a, x => x.cos()),
+        ["Tan"] = (a, _) => ElementwiseOps.Unary(a, x => x.tan()),
+        ["Asin"] = (a, _) => ElementwiseOps.Unary(a, x => x.asin()),
+        ["Acos"] = (a, _) => ElementwiseOps.Unary(a, x => x.acos()),
+        ["Atan"] = (a, _) => ElementwiseOps.Unary(a, x => x.atan()),
+        ["Sinh"] = (a, _) => ElementwiseOps.Unary(a, x => x.sinh()),
+        ["Cosh"] = (a, _) => ElementwiseOps.Unary(a, x => x.cosh()),
+        ["Asinh"] = (a, _) => ElementwiseOps.Unary(a, x => x.asinh()),
+        ["Acosh"] = (a, _) => ElementwiseOps.Unary(a, x => x.acosh()),
+        ["Atanh"] = (a, _) => ElementwiseOps.Unary(a, x => x.atanh()),
+        ["IsNaN"] = (a, _) => ElementwiseOps.Unary(a, x => x.isnan()),
+        ["IsInf"] = (a, _) => ElementwiseOps.IsInf(a),
         ["Equal"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.eq(y)),
         ["Less"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.lt(y)),
         ["LessOrEqual"] = (a, _) => ElementwiseOps.Compare(a, (x, y) => x.le(y)),
@@ -80,6 +99,7 @@ internal static class OpFactory
         ["Or"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_or(y)),
         ["Xor"] = (a, _) => ElementwiseOps.Logical(a, (x, y) => x.logical_xor(y)),
         ["Where"] = (a, _) => ElementwiseOps.Where(a),
+        ["Mod"] = (a, _) => ElementwiseOps.Mod(a),
         // Reductions (ReduceOp)
         ["ReduceMean"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceSum"] = (a, opset) => new ReduceOp(a, opset),
@@ -91,7 +111,7 @@ internal static class OpFactory
         ["ReduceSumSquare"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceLogSum"] = (a, opset) => new ReduceOp(a, opset),
         ["ReduceLogSumExp"] = (a, opset) => new ReduceOp(a, opset),
-        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ResizeOp, GeneratorOps)
+        // Shape and data movement (ShapeOps, SliceOp, PadOp, SplitOp, ExpandOp, ScatterOps, RearrangeOps, ResizeOp, GeneratorOps)
         ["Reshape"] = (a, _) => new ReshapeOp(a),
         ["Flatten"] = (a, _) => new FlattenOp(a),
         ["Squeeze"] = (a, _) => new SqueezeOp(a, unsqueeze: false),
@@ -104,32 +124,35 @@ internal static class OpFactory
         ["Expand"] = (a, _) => new ExpandOp(a),
         ["Shape"] = (a, _) => new ShapeOp(a),
         ["Gather"] = (a, _) => new GatherOp(a),
+        ["ScatterND"] = (a, _) => new ScatterNdOp(a),
+        ["Tile"] = (a, _) => new TileOp(a),
+        ["DepthToSpace"] = (a, _) => new DepthToSpaceOp(a, toSpace: true),
+        ["SpaceToDepth"] = (a, _) => new DepthToSpaceOp(a, toSpace: false),
+        ["ArgMax"] = (a, _) => new ArgExtremeOp(a, max: true),
+        ["ArgMin"] = (a, _) => new ArgExtremeOp(a, max: false),
+        ["Size"] = (a, _) => new FuncOp(a.Node, (inputs, _) => tensor(inputs[0]!.numel())),
         ["Cast"] = (a, _) => new CastOp(a),
         ["Resize"] = (a, opset) => new ResizeOp(a, opset),
         ["Upsample"] = (a, opset) => new ResizeOp(a, opset),
         ["Constant"] = (a, _) => new ConstantOp(a),
         ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
         ["Range"] = (a, _) => new RangeOp(a),
-        ["Mod"] = (a, _) => new ModOp(a), // ModOp.cs, ScatterNDOp.cs: what Swin's shifted-window mask needs
-        ["ScatterND"] = (a, _) => new ScatterNDOp(a),
     };
 
     /// <summary>The operator types the converter runs (sorted), for documentation and error hints.</summary>
     public static IReadOnlyList<string> SupportedOps { get; } = Registry.Keys.Order(StringComparer.Ordinal).ToArray();
 
     /// <summary>Input slots that carry shapes, axes, bounds, ratios, exponents or masks rather than weights: float
-    /// initializers there become constant buffers, never trainable Parameters.</summary>
+    /// initializers there become constant buffers, never trainable Parameters (ScatterND and Where build masks).</summary>
     public static bool IsConstantSlot(string opType, int inputIndex) => opType switch
     {
         "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
-            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" => inputIndex >= 1,
+            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" => inputIndex >= 1,
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
-        // Gather's data slot stays learnable: a float table indexed by constants is an embedding (Swin's relative
-        // position bias table), so only its indices are constant.
-        "Gather" => inputIndex >= 1,
-        "Shape" or "Cast" or "Where" or "Equal" or "Less" or "LessOrEqual" or "Greater" or "GreaterOrEqual"
-            or "Not" or "And" or "Or" or "Xor" => true,
+        "Gather" => inputIndex >= 1, // the data of a float Gather is a table that learns (Swin's relative position bias)
+        "ScatterND" or "Shape" or "Cast" or "Where" or "Mod" or "Equal" or "Less" or "LessOrEqual" or "Greater"
+            or "GreaterOrEqual" or "Not" or "And" or "Or" or "Xor" => true,
         _ => false,
     };
 

@@ -20,6 +20,20 @@ internal static class TensorProtoConversion
     /// <summary>A CPU tensor with the proto's shape and values (a copy; the proto is not referenced).</summary>
     public static Tensor ToTensor(TensorProto t)
     {
+        try
+        {
+            return Read(t);
+        }
+        catch (Exception e) when (e is not GraftException)
+        {
+            // A malformed proto (too few values for its dims, a truncated raw_data) is the file's fault: say which.
+            throw new GraftException($"Tensor '{t.Name}' of shape [{string.Join(", ", t.Dims)}] cannot be read: {e.Message.Split('\n')[0]}",
+                "The ONNX file is damaged or was written by a faulty exporter.", e);
+        }
+    }
+
+    private static Tensor Read(TensorProto t)
+    {
         var dims = t.Dims.ToArray();
         var raw = t.RawData.Span;
         switch ((DataType)t.DataType)
@@ -41,6 +55,13 @@ internal static class TensorProtoConversion
                 return torch.tensor(bits.Select(b => BitConverter.Int32BitsToSingle(b << 16)).ToArray(), dims);
             case DataType.Int64:
                 return torch.tensor(raw.Length > 0 ? MemoryMarshal.Cast<byte, long>(raw).ToArray() : t.Int64Data.ToArray(), dims);
+            case DataType.Uint32 or DataType.Uint64:
+                // Stored in uint64_data without raw_data; kept as int64 like every integer (values past 2⁶³ wrap).
+                return torch.tensor(raw.Length > 0
+                    ? (DataType)t.DataType == DataType.Uint32
+                        ? MemoryMarshal.Cast<byte, uint>(raw).ToArray().Select(v => (long)v).ToArray()
+                        : MemoryMarshal.Cast<byte, ulong>(raw).ToArray().Select(v => unchecked((long)v)).ToArray()
+                    : t.Uint64Data.Select(v => unchecked((long)v)).ToArray(), dims);
             case DataType.Int32 or DataType.Int16 or DataType.Int8 or DataType.Uint8 or DataType.Uint16 or DataType.Bool:
                 return torch.tensor(IntegerValues(t).ToArray(), dims);
             default:

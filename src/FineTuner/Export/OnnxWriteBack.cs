@@ -10,8 +10,10 @@ namespace Graft.FineTuner.Export;
 /// <summary>
 /// Writes a fine-tuned backbone back as ONNX: the original graph unchanged (nodes, names, inputs, outputs, opset,
 /// metadata including the layer list), every float initializer replaced by the module's current values — weights,
-/// biases, BatchNorm scale/shift and running statistics. The descriptor is the original's with a new name, model
-/// path and SHA-256, so precompute/evaluate/predict/export treat it as any other backbone.
+/// biases, BatchNorm scale/shift and running statistics. Weights that arrived in Constant nodes are written as
+/// initializers (<see cref="Conversion.ConstantWeights"/>), which ONNX Runtime runs the same way. The descriptor is
+/// the original's with a new name, model path and SHA-256, so precompute/evaluate/predict/export treat it as any other
+/// backbone.
 /// </summary>
 public static class OnnxWriteBack
 {

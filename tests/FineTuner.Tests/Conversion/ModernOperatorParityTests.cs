@@ -89,6 +89,20 @@ public sealed class ModernOperatorParityTests
     }
 
     [Fact]
+    public void Forward_RelativePositionBiasGather_MatchesOnnxRuntimeAndTrainsTable()
+    {
+        // Swin: attention scores + table[index] (Gather of a learnable float table by a constant int64 index).
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 4, 4);
+        var index = g.Node("Reshape", [g.Longs("relative_index", 6, 5, 4, 3, 7, 6, 5, 4, 8, 7, 6, 5, 9, 8, 7, 14), g.Longs("grid", 4, 4)]);
+        var bias = g.Node("Gather", [g.Weight("rel_table", [15]), index], Int("axis", 0));
+        var scores = g.Node("Softmax", [g.Node("Add", [x, bias])], Int("axis", -1));
+        var model = g.Output(scores).Build();
+        Parity.Check(model, [2, 4, 4]);
+        Assert.Equal(["rel_table"], Parity.Backward(model, [2, 4, 4]));
+    }
+
+    [Fact]
     public void Forward_LayerNormOverTwoAxesWithStatistics_MatchesOnnxRuntime()
     {
         var g = new GraphBuilder(opset: 17);
@@ -224,6 +238,9 @@ public sealed class ModernOperatorParityTests
     [InlineData("linear", "asymmetric", "round_prefer_floor", 1.6f, 0.75f)]
     [InlineData("linear", "align_corners", "round_prefer_floor", 0.6f, 0.5f)]
     [InlineData("linear", "half_pixel_symmetric", "round_prefer_floor", 1.2f, 0.75f)]
+    [InlineData("cubic", "half_pixel", "round_prefer_floor", 2f, 0.5f)] // torch bicubic (A = −0.75)
+    [InlineData("cubic", "align_corners", "round_prefer_floor", 1.6f, 2f)]
+    [InlineData("cubic", "asymmetric", "round_prefer_floor", 0.6f, 1.25f)]
     public void Forward_ResizeScales_MatchesOnnxRuntime(string mode, string transform, string nearest, float sh, float sw)
     {
         var g = new GraphBuilder(opset: transform == "half_pixel_symmetric" ? 19 : 13);
@@ -234,6 +251,17 @@ public sealed class ModernOperatorParityTests
         var model = g.Output(resized).Build();
         Parity.Check(model, [2, 3, 5, 4]);
         Parity.Backward(model, [2, 3, 5, 4]);
+    }
+
+    [Fact]
+    public void Forward_ResizeCubicExcludeOutside_MatchesOnnxRuntime()
+    {
+        // TensorFlow's bicubic: A = −0.5, taps outside the image dropped and the rest renormalised.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 2, 5, 6);
+        var resized = g.Node("Resize", [x, g.Floats("roi", [0], []), g.Floats("scales", [4], [1f, 1f, 1.4f, 0.5f])],
+            String("mode", "cubic"), Float("cubic_coeff_a", -0.5f), Int("exclude_outside", 1));
+        Parity.Check(g.Output(resized).Build(), [2, 2, 5, 6]);
     }
 
     [Theory]

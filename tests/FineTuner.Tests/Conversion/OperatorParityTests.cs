@@ -116,6 +116,67 @@ public sealed class OperatorParityTests
     }
 
     [Fact]
+    public void Forward_NegativeSliceStepsAndOneDimensionalPools_MatchOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 4, 9);
+        var reversed = g.Node("Slice", [x, g.Longs("st", -1, 7), g.Longs("en", long.MinValue, 1), g.Longs("ax", 1, 2), g.Longs("sp", -1, -2)]);
+        var max = g.Node("MaxPool", [reversed], Ints("kernel_shape", 2), Ints("strides", 1), Ints("pads", 1, 0));
+        var avg = g.Node("AveragePool", [x], Ints("kernel_shape", 3), Ints("strides", 2), Ints("pads", 1, 1));
+        var cat = g.Node("Concat", [max, avg], Int("axis", 2));
+        Parity.Check(g.Output(cat).Build(), [2, 4, 9]);
+    }
+
+    [Fact]
+    public void Forward_VolumetricConvAndPools_MatchOnnxRuntimeAndTrain()
+    {
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 3, 6, 7, 5);
+        var conv = g.Node("Conv", [x, g.Weight("w3", [4, 3, 3, 3, 3]), g.Weight("b3", [4])], Ints("kernel_shape", 3, 3, 3), Ints("pads", 1, 0, 1, 0, 1, 2),
+            Ints("strides", 1, 2, 1));
+        var max = g.Node("MaxPool", [conv], Ints("kernel_shape", 2, 2, 2), Ints("strides", 2, 1, 2), Ints("pads", 0, 1, 0, 1, 0, 1));
+        var avg = g.Node("AveragePool", [conv], Ints("kernel_shape", 3, 2, 2), Ints("strides", 2, 1, 2), Ints("pads", 1, 1, 0, 0, 0, 1));
+        var cat = g.Node("Concat", [g.Node("Flatten", [max]), g.Node("Flatten", [avg])], Int("axis", 1));
+        var model = g.Output(cat).Build();
+        Parity.Check(model, [2, 3, 6, 7, 5]);
+        Assert.Equal(["w3", "b3"], Parity.Backward(model, [2, 3, 6, 7, 5]));
+    }
+
+    [Fact]
+    public void Forward_Conv1dTileAndPixelShuffle_MatchOnnxRuntime()
+    {
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 8, 6);
+        var conv = g.Node("Conv", [x, g.Weight("w1", [8, 4, 3])], Ints("kernel_shape", 3), Ints("pads", 2, 0), Int("group", 2), Ints("dilations", 2));
+        var planes = g.Node("Reshape", [conv, g.Longs("to4d", 0, 8, 1, -1)]);
+        var tiled = g.Node("Tile", [planes, g.Longs("reps", 1, 1, 2, 1)]);
+        var shuffled = g.Node("DepthToSpace", [tiled], Int("blocksize", 2), String("mode", "CRD"));
+        var back = g.Node("SpaceToDepth", [g.Node("DepthToSpace", [tiled], Int("blocksize", 2))], Int("blocksize", 2));
+        var cat = g.Node("Concat", [g.Node("Flatten", [shuffled]), g.Node("Flatten", [back])], Int("axis", 1));
+        Parity.Check(g.Output(cat).Build(), [2, 8, 6]);
+    }
+
+    [Fact]
+    public void Forward_Opset6BroadcastAxis_AlignsFromTheAxis()
+    {
+        // Opset < 7 Add/Mul with broadcast = 1, axis = 1: B [C] lines up with dimension 1, not with the last one.
+        // ONNX Runtime no longer runs opset 6, so the expectation is computed directly.
+        var g = new GraphBuilder(opset: 6);
+        var x = g.Input("x", 3, 2, 2);
+        var sum = g.Node("Add", [x, g.Floats("b", [3], [10f, 20f, 30f])], Int("broadcast", 1), Int("axis", 1));
+        var product = g.Node("Mul", [sum, g.Floats("s", [3, 2], [1f, 2f, 3f, 4f, 5f, 6f])], Int("broadcast", 1), Int("axis", 1));
+        using var module = OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(product).Build()));
+        using var input = TorchSharp.torch.arange(24f).reshape(2, 3, 2, 2);
+        using var y = module.forward(input);
+        var values = y.data<float>().ToArray();
+        for (var i = 0; i < 24; i++)
+        {
+            int c = i / 4 % 3, h = i / 2 % 2;
+            Assert.Equal((i + 10f * (c + 1)) * (c * 2 + h + 1), values[i]);
+        }
+    }
+
+    [Fact]
     public void Create_UnsupportedOperator_NamesOperatorAndNode()
     {
         var g = new GraphBuilder();

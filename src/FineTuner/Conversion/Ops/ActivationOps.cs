@@ -95,6 +95,44 @@ internal static class ActivationOps
         });
     }
 
+    /// <summary>Celu: max(0, x) + min(0, alpha·(e^(x/alpha) − 1)), alpha 1.</summary>
+    public static FuncOp Celu(NodeAttributes a)
+    {
+        var alpha = a.Float("alpha", 1f);
+        return ElementwiseOps.Unary(a, x =>
+        {
+            using var scaled = x.div(alpha);
+            using var elu = F.elu(scaled, 1.0);
+            return elu.mul(alpha);
+        });
+    }
+
+    /// <summary>ThresholdedRelu: x where x &gt; alpha (1), else 0.</summary>
+    public static FuncOp ThresholdedRelu(NodeAttributes a)
+    {
+        var alpha = a.Float("alpha", 1f);
+        return ElementwiseOps.Unary(a, x =>
+        {
+            using var above = x.gt(alpha);
+            using var zero = zeros_like(x);
+            return where(above, x, zero);
+        });
+    }
+
+    /// <summary>Shrink: x + bias below −lambd, x − bias above lambd, 0 between (lambd 0.5, bias 0).</summary>
+    public static FuncOp Shrink(NodeAttributes a)
+    {
+        var lambd = a.Float("lambd", 0.5f);
+        var bias = a.Float("bias", 0f);
+        return ElementwiseOps.Unary(a, x =>
+        {
+            using var scope = NewDisposeScope();
+            var zero = zeros_like(x);
+            var y = where(x.lt(-lambd), x.add(bias), where(x.gt(lambd), x.sub(bias), zero)).to(x.dtype);
+            return y.MoveToOuterDisposeScope();
+        });
+    }
+
     /// <summary>PRelu: x for x ≥ 0, slope·x below; the slope (usually an initializer, then a trainable Parameter)
     /// broadcasts to X.</summary>
     public static FuncOp PRelu(NodeAttributes a) => ElementwiseOps.Binary(a, (x, slope) =>

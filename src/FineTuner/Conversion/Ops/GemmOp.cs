@@ -29,6 +29,9 @@ internal sealed class GemmOp : OnnxOp
             return [F.linear(a, b, c)];
         using var at = _transA ? a.t() : a.alias();
         using var bt = _transB ? b.t() : b.alias();
+        // Checked here: TorchSharp's native matmul lets a libtorch shape error abort the process.
+        if (at.dim() != 2 || bt.dim() != 2 || at.shape[1] != bt.shape[0])
+            throw new GraftException($"{Describe}: cannot multiply shapes [{string.Join(", ", at.shape)}] and [{string.Join(", ", bt.shape)}].");
         using var product = at.matmul(bt);
         using var scaled = _alpha == 1f ? product.alias() : product.mul(_alpha);
         if (c is null || _beta == 0f) return [scaled.alias()];

@@ -4,18 +4,22 @@ using Graft.FineTuner.Training.Boundary;
 namespace Graft.FineTuner.Conversion.Ops;
 
 /// <summary>
-/// ONNX Resize (opset 10–19) and Upsample (opset 7–9) in the modes exports use: "nearest" (nearest_mode
-/// round_prefer_floor, round_prefer_ceil, floor, ceil) and "linear" (bilinear/trilinear — separable, one axis at a
-/// time), with coordinate_transformation_mode half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners,
-/// asymmetric, tf_half_pixel_for_nn. Output sizes come from scales (⌊in · scale⌋) or sizes, optionally for the listed
+/// ONNX Resize (opset 10–19) and Upsample (opset 7–9): "nearest" (nearest_mode round_prefer_floor, round_prefer_ceil,
+/// floor, ceil), "linear" (bilinear/trilinear) and "cubic" (cubic_coeff_a, exclude_outside) — each separable, one axis
+/// at a time, as gathers of edge-clamped taps with weights — with coordinate_transformation_mode half_pixel,
+/// half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric, tf_half_pixel_for_nn. Output sizes come from scales (⌊in · scale⌋) or sizes, optionally for the listed
 /// axes only (opset 18). Upsample and opset-10 Resize use ONNX Runtime's legacy rule: asymmetric coordinates, nearest =
 /// floor when upsampling and ceil when downsampling. Source coordinates are computed in float32 as ONNX Runtime does,
-/// so nearest-neighbour ties resolve the same way. Refused clearly: cubic, tf_crop_and_resize, antialias,
+/// so nearest-neighbour ties resolve the same way. Refused clearly: tf_crop_and_resize, antialias,
 /// keep_aspect_ratio_policy other than stretch.
 /// </summary>
 internal sealed class ResizeOp : OnnxOp
 {
-    private readonly bool _linear;
+    private enum Mode { Nearest, Linear, Cubic }
+
+    private readonly Mode _mode;
+    private readonly float _cubicA;
+    private readonly bool _excludeOutside;
     private readonly string _transform;
     private readonly string _nearestMode;
     private readonly bool _legacy;
@@ -25,12 +29,15 @@ internal sealed class ResizeOp : OnnxOp
     public ResizeOp(NodeAttributes a, int opset) : base(a.Node)
     {
         var mode = a.String("mode", "nearest");
-        _linear = mode switch
+        _mode = mode switch
         {
-            "nearest" => false,
-            "linear" or "bilinear" or "trilinear" => true,
-            _ => throw Unsupported($"{a.Node.OpType} mode '{mode}' (nearest and linear are)"),
+            "nearest" => Mode.Nearest,
+            "linear" or "bilinear" or "trilinear" => Mode.Linear,
+            "cubic" or "bicubic" => Mode.Cubic,
+            _ => throw Unsupported($"{a.Node.OpType} mode '{mode}' (nearest, linear and cubic are)"),
         };
+        _cubicA = a.Float("cubic_coeff_a", -0.75f);
+        _excludeOutside = a.Int("exclude_outside", 0) != 0;
         _legacy = a.Node.OpType == "Upsample" || opset < 11;
         _transform = _legacy ? "asymmetric" : a.String("coordinate_transformation_mode", "half_pixel");
         if (_transform is not ("half_pixel" or "half_pixel_symmetric" or "pytorch_half_pixel" or "align_corners" or "asymmetric" or "tf_half_pixel_for_nn"))
@@ -102,42 +109,77 @@ internal sealed class ResizeOp : OnnxOp
     private Tensor? ResizeAxis(Tensor t, int axis, long inSize, long outSize, float scale)
     {
         if (scale == 1f && inSize == outSize) return null;
-        var lower = new long[outSize];
-        var upper = new long[outSize];
-        var weight = new float[outSize];
+        // Each output position reads `taps` input positions (clamped to the edge, as ONNX pads with edge values)
+        // with weights: nearest 1, linear 2 (floor, floor + 1), cubic 4 (floor − 1 … floor + 2).
+        var taps = _mode switch { Mode.Nearest => 1, Mode.Linear => 2, _ => 4 };
+        var index = new long[taps][];
+        var weight = new float[taps][];
+        for (var k = 0; k < taps; k++)
+        {
+            index[k] = new long[outSize];
+            weight[k] = new float[outSize];
+        }
         var identity = outSize == inSize;
         for (long i = 0; i < outSize; i++)
         {
             var source = Source(i, inSize, outSize, scale);
-            if (_linear)
+            switch (_mode)
             {
-                var clamped = Math.Clamp(source, 0f, inSize - 1);
-                var floor = Math.Min((long)clamped, inSize - 1);
-                lower[i] = floor;
-                upper[i] = Math.Min(floor + 1, inSize - 1);
-                weight[i] = upper[i] == floor ? 0f : clamped - floor;
+                case Mode.Nearest:
+                    index[0][i] = Math.Clamp(Nearest(source, scale), 0, inSize - 1);
+                    weight[0][i] = 1f;
+                    break;
+                case Mode.Linear:
+                    // ONNX Runtime clamps the coordinate first; identical to edge padding for two taps.
+                    var clamped = Math.Clamp(source, 0f, inSize - 1);
+                    var floor = Math.Min((long)clamped, inSize - 1);
+                    index[0][i] = floor;
+                    index[1][i] = Math.Min(floor + 1, inSize - 1);
+                    var r = index[1][i] == floor ? 0f : clamped - floor;
+                    weight[0][i] = 1f - r;
+                    weight[1][i] = r;
+                    break;
+                default:
+                    CubicTaps(source, inSize, i, index, weight);
+                    break;
             }
-            else
-            {
-                lower[i] = Math.Clamp(Nearest(source, scale), 0, inSize - 1);
-            }
-            identity &= lower[i] == i && weight[i] == 0f;
+            identity &= index[0][i] == i && weight[0][i] == 1f;
         }
         if (identity) return null;
-        using var lowIndex = tensor(lower, device: t.device);
-        var low = t.index_select(axis, lowIndex);
-        if (!_linear || weight.All(w => w == 0f)) return low;
-        using (low)
+        using var scope = NewDisposeScope();
+        var shape = Enumerable.Repeat(1L, (int)t.dim()).ToArray();
+        shape[axis] = outSize;
+        Tensor? sum = null;
+        for (var k = 0; k < taps; k++)
         {
-            using var highIndex = tensor(upper, device: t.device);
-            using var high = t.index_select(axis, highIndex);
-            var shape = Enumerable.Repeat(1L, (int)t.dim()).ToArray();
-            shape[axis] = outSize;
-            using var w = tensor(weight, shape, dtype: t.dtype, device: t.device);
-            using var difference = high.sub(low);
-            using var step = difference.mul(w);
-            return low.add(step);
+            if (k > 0 && weight[k].All(w => w == 0f)) continue;
+            var picked = t.index_select(axis, tensor(index[k], device: t.device));
+            var term = taps == 1 ? picked : picked.mul(tensor(weight[k], shape, dtype: t.dtype, device: t.device));
+            sum = sum is null ? term : sum.add(term);
         }
+        return sum!.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Keys' cubic convolution with coefficient A (cubic_coeff_a, −0.75 as torch's bicubic; −0.5 as
+    /// TensorFlow's) over floor − 1 … floor + 2; exclude_outside drops taps outside the input and renormalises.</summary>
+    private void CubicTaps(float source, long inSize, long i, long[][] index, float[][] weight)
+    {
+        var floor = (long)MathF.Floor(source);
+        var r = source - floor;
+        double a = _cubicA;
+        double[] distances = [1 + r, r, 1 - r, 2 - r];
+        var total = 0.0;
+        var w = new double[4];
+        for (var k = 0; k < 4; k++)
+        {
+            var d = distances[k];
+            w[k] = d <= 1 ? ((a + 2) * d - (a + 3)) * d * d + 1 : ((a * d - 5 * a) * d + 8 * a) * d - 4 * a;
+            var position = floor - 1 + k;
+            if (_excludeOutside && (position < 0 || position >= inSize)) w[k] = 0;
+            total += w[k];
+            index[k][i] = Math.Clamp(position, 0, inSize - 1);
+        }
+        for (var k = 0; k < 4; k++) weight[k][i] = (float)(_excludeOutside ? w[k] / total : w[k]);
     }
 
     /// <summary>x_resized → x_original, in float32 (ONNX Runtime's arithmetic).</summary>

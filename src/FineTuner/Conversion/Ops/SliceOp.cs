@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using Graft.FineTuner.Training.Boundary;
 using Graft.FineTuner.Training.Optimization;
@@ -7,7 +8,7 @@ namespace Graft.FineTuner.Conversion.Ops;
 /// <summary>
 /// ONNX Slice: starts/ends/axes from attributes (opset &lt; 10) or inputs (with optional steps). Out-of-range bounds
 /// are clamped as ONNX specifies (INT64_MAX means "to the end"); NASNet's Cropping2D and torchvision's channel splits
-/// use it. Negative steps walk backwards (ONNX's clamping of start and end), as torch exports flips.
+/// use it. Negative steps (reversal) pick start, start + step, … as ONNX clamps them.
 /// </summary>
 internal sealed class SliceOp : OnnxOp
 {
@@ -45,18 +46,18 @@ internal sealed class SliceOp : OnnxOp
         {
             var axis = Axis(axes[i], x.dim());
             var step = steps?[i] ?? 1;
-            if (step == 0) throw Unsupported("Slice with step 0");
+            if (step == 0) throw new GraftException($"{Describe}: Slice step 0.");
             var size = x.shape[axis];
             if (step < 0)
             {
-                // Backwards (torch's flip, Swin's relative positions): ONNX clamps start to [0, size−1] and end to
-                // [−1, size−1] and takes start, start+step, … while above end.
-                var from = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size - 1);
-                var to = ends[i] < -size ? -1 : Math.Clamp(ends[i] < 0 ? ends[i] + size : ends[i], -1, size - 1);
-                using var picks = from > to ? arange(from, to, step, dtype: ScalarType.Int64, device: x.device) : empty(0, dtype: ScalarType.Int64, device: x.device);
-                var picked = result.index_select(axis, picks);
+                // ONNX: start clamps to [0, size − 1], end to [−1, size − 1]; elements start, start + step, … > end.
+                var first = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size - 1);
+                var stop = Math.Clamp(ends[i] < 0 ? ends[i] + size : ends[i], -1, size - 1);
+                var count = size == 0 || first <= stop ? 0 : (first - stop + (-step) - 1) / -step;
+                using var picks = torch.arange(first, first + step * count, step, ScalarType.Int64, device: result.device);
+                var reversed = count == 0 ? result.narrow(axis, 0, 0) : result.index_select(axis, picks);
                 result.Dispose();
-                result = picked;
+                result = reversed;
                 continue;
             }
             var start = Math.Clamp(starts[i] < 0 ? starts[i] + size : starts[i], 0, size);

@@ -36,7 +36,8 @@ HardSigmoid HardSwish Identity InstanceNormalization LayerNormalization LeakyRel
 MatMul Max MaxPool Mean Min Mul Neg Not Pad Pow PRelu Range Reciprocal ReduceL1 ReduceL2 ReduceLogSum ReduceLogSumExp
 ReduceMax ReduceMean ReduceMin ReduceProd ReduceSum ReduceSumSquare Relu Reshape Resize Selu Shape Sigmoid Slice
 Softmax Softplus Split Sqrt Squeeze Sub Sum Tanh Transpose Unsqueeze Upsample Where Gelu And Or Xor Floor Ceil Softsign
-Mod ScatterND
+Mod ScatterND Celu ThresholdedRelu Shrink Round Sign Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh IsNaN IsInf
+Tile DepthToSpace SpaceToDepth ArgMax ArgMin Size
 """.split())
 
 
