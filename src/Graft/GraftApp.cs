@@ -22,7 +22,7 @@ public static class GraftApp
         var verbose = args.Contains("--verbose");
         console = err; // from here on, only errors are printed
 #if !GRAFT_FINETUNE
-        if (args is ["finetune", ..] or ["bench", "finetune", ..])
+        if (args is ["finetune", ..] or ["bench", "finetune" or "convert", ..])
         {
             // The graft tool leaves libtorch out (a public feed refuses packages over 250 MB); fine-tuning ships apart.
             console.MarkupLine("[red]error:[/] fine-tuning is not part of this graft tool.");
@@ -164,6 +164,9 @@ public static class GraftApp
 #if GRAFT_FINETUNE
             b.AddCommand<BenchFineTuneCommand>("finetune")
                 .WithDescription("Fine-tuning epoch with the boundary cache vs a full forward; TorchSharp vs PyTorch training steps.");
+            b.AddCommand<BenchConvertCommand>("convert")
+                .WithDescription("ONNX → TorchSharp conversion time, ONNX Runtime parity and one full training step per model.")
+                .WithExample("bench", "convert", "/tmp/full/efficientnet_b0.onnx", "/tmp/full/swin_t.onnx");
 #endif
             b.AddCommand<BenchReadCommand>("read").WithDescription("Read-back speed of a cache: all features of every split into arrays.");
             b.AddCommand<BenchGpuCommand>("gpu")

@@ -11,7 +11,7 @@ public sealed class HelpTests
         "precompute", "train-head", "evaluate", "report", "predict", "export", "finetune",
         "backbone list", "backbone show", "backbone import-keras", "backbone layers",
         "dataset inspect", "features info", "features export",
-        "bench precompute", "bench heads", "bench finetune", "bench read", "bench nasnet",
+        "bench precompute", "bench heads", "bench finetune", "bench convert", "bench read", "bench nasnet",
     };
 
     [Theory]

@@ -24,10 +24,13 @@ public static class FineTuneBenchmark
         var train = items.Where(i => i.Split == Split.Train).Take(options.Images).ToList();
         if (train.Count < options.BatchSize) throw new GraftException($"The benchmark needs at least {options.BatchSize} training images; the data has {train.Count}.");
         var classes = Math.Max(2, items.Max(i => i.Label) + 1);
+        var cut = backbone.FineTune?.DefaultCut() ?? (null, FeatureCache.Backbones.BackboneUnit.Layer, null);
         var fine = new FineTuneOptions
         {
-            TrainFrom = options.TrainTop is null ? options.TrainFrom ?? backbone.FineTune?.TrainFrom : null,
-            TrainTop = options.TrainTop ?? (options.TrainFrom is null && backbone.FineTune?.TrainFrom is null ? backbone.FineTune?.TrainTop : null),
+            // Explicit flags win; otherwise the descriptor's customary cut (in layers, blocks or stages).
+            TrainFrom = options.TrainTop is null ? options.TrainFrom ?? cut.From : null,
+            TrainTop = options.TrainTop ?? (options.TrainFrom is null ? cut.Top : null),
+            TrainUnit = options.TrainTop is null && options.TrainFrom is null ? cut.Unit : FeatureCache.Backbones.BackboneUnit.Layer,
             BatchSize = options.BatchSize,
             Device = options.Device,
             Threads = options.Threads,

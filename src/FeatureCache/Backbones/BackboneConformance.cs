@@ -13,6 +13,11 @@ public sealed record BackboneConformanceResult
     public required int LayersFound { get; init; }
     public required string LayerRuleFound { get; init; }
     public int? LayersDeclared { get; init; }
+    /// <summary>Blocks and stages <see cref="BackboneLayers"/> finds (0 for a model without PyTorch module names).</summary>
+    public int BlocksFound { get; init; }
+    public int StagesFound { get; init; }
+    public int? BlocksDeclared { get; init; }
+    public int? StagesDeclared { get; init; }
     /// <summary>Index of <c>fineTune.trainFrom</c> in the layer table; −1 when it is missing; null when none is named.</summary>
     public int? TrainFromIndex { get; init; }
     /// <summary>Largest |Δ| over the check's listed features, relative to their largest magnitude; null without a check.</summary>
@@ -24,8 +29,9 @@ public sealed record BackboneConformanceResult
     public float[]? Features { get; init; }
 
     public bool LayersAgree => LayersDeclared is null || LayersDeclared == LayersFound;
+    public bool BlocksAgree => (BlocksDeclared is null || BlocksDeclared == BlocksFound) && (StagesDeclared is null || StagesDeclared == StagesFound);
     public bool FeaturesAgree => FeatureDeviation is null || (FeatureDeviation <= Tolerance && NormDeviation <= Tolerance);
-    public bool Passed => LayersAgree && TrainFromIndex is not -1 && FeaturesAgree;
+    public bool Passed => LayersAgree && BlocksAgree && TrainFromIndex is not -1 && FeaturesAgree;
 }
 
 /// <summary>
@@ -48,7 +54,11 @@ public static class BackboneConformance
             LayersFound = layers.Count,
             LayerRuleFound = layers.FromMetadata ? "kerasLayers" : "onnxNodes",
             LayersDeclared = fine?.Layers,
-            TrainFromIndex = fine?.TrainFrom is { } from ? layers.IndexOf(from) : null,
+            BlocksFound = layers.Blocks.Count,
+            StagesFound = layers.Stages.Count,
+            BlocksDeclared = fine?.Blocks,
+            StagesDeclared = fine?.Stages,
+            TrainFromIndex = fine?.TrainFrom is { } from ? layers.FirstLayerOf(from) : null,
         };
         if (descriptor.Check is not { } check) return result;
 

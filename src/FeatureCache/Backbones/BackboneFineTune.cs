@@ -21,12 +21,39 @@ public sealed record BackboneFineTune
     /// <summary>The customary number of top layers to train (<c>--train-top</c>): the seed trains NASNetLarge's top 339.</summary>
     public int? TrainTop { get; init; }
 
+    /// <summary>Number of blocks <see cref="BackboneLayers"/> finds from the model's PyTorch module names (0 or absent
+    /// for models without them); checked like <see cref="Layers"/>.</summary>
+    public int? Blocks { get; init; }
+
+    /// <summary>Number of stages <see cref="BackboneLayers"/> finds.</summary>
+    public int? Stages { get; init; }
+
+    /// <summary>The customary cut in blocks (<c>--train-blocks</c>).</summary>
+    public int? TrainBlocks { get; init; }
+
+    /// <summary>The customary cut in stages (<c>--train-stages</c>): 1 trains the last stage.</summary>
+    public int? TrainStages { get; init; }
+
     /// <summary>Where the customary cut comes from, for people reading the descriptor.</summary>
     public string? Note { get; init; }
+
+    /// <summary>The customary cut as (count, unit) or a name — at most one is set; all null when the descriptor names none.</summary>
+    public (int? Top, BackboneUnit Unit, string? From) DefaultCut() =>
+        TrainStages is { } s ? (s, BackboneUnit.Stage, null)
+        : TrainBlocks is { } b ? (b, BackboneUnit.Block, null)
+        : TrainTop is { } t ? (t, BackboneUnit.Layer, null)
+        : (null, BackboneUnit.Layer, TrainFrom);
 
     internal void Validate(string owner)
     {
         if (Layers is < 1) throw new GraftException($"{owner}: fineTune.layers must be positive.");
+        if (Blocks is < 0 || Stages is < 0) throw new GraftException($"{owner}: fineTune.blocks and fineTune.stages must be 0 or more.");
+        if (new object?[] { TrainFrom, TrainTop, TrainBlocks, TrainStages }.Count(v => v is not null) > 1)
+            throw new GraftException($"{owner}: fineTune names more than one of trainFrom, trainTop, trainBlocks and trainStages; keep one.");
+        if (TrainBlocks is < 1 || (TrainBlocks is { } tb && Blocks is { } nb && tb > nb))
+            throw new GraftException($"{owner}: fineTune.trainBlocks {TrainBlocks} is outside 1..{Blocks}.");
+        if (TrainStages is < 1 || (TrainStages is { } ts && Stages is { } ns && ts > ns))
+            throw new GraftException($"{owner}: fineTune.trainStages {TrainStages} is outside 1..{Stages}.");
         if (LayerRule is not (null or "onnxNodes" or "kerasLayers"))
             throw new GraftException($"{owner}: fineTune.layerRule '{LayerRule}' is not onnxNodes or kerasLayers.");
         if (TrainFrom is not null && TrainTop is not null)

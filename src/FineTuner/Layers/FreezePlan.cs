@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Backbones;
 using Graft.FineTuner.Training;
 using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Training.Boundary;
@@ -15,9 +16,11 @@ public sealed class FreezePlan
 {
     private readonly HashSet<string> _trainable;
 
-    private FreezePlan(LayerList layers, int firstTrainable, OnnxGraphModule module)
+    private FreezePlan(LayerList layers, int firstTrainable, OnnxGraphModule module, BackboneUnit unit = BackboneUnit.Layer, int units = 0)
     {
         Layers = layers;
+        Unit = unit;
+        TrainableUnits = units;
         FirstTrainableLayer = firstTrainable;
         var nodes = new bool[module.Nodes.Count];
         foreach (var layer in layers.Layers.Skip(firstTrainable))
@@ -32,6 +35,12 @@ public sealed class FreezePlan
     }
 
     public LayerList Layers { get; }
+
+    /// <summary>What the selection counted: layers, blocks or stages.</summary>
+    public BackboneUnit Unit { get; }
+
+    /// <summary>With <see cref="Unit"/> block or stage: how many of them train.</summary>
+    public int TrainableUnits { get; }
 
     /// <summary>Index of the lowest trainable layer; <see cref="LayerList.Count"/> when the whole backbone is frozen.</summary>
     public int FirstTrainableLayer { get; }
@@ -48,25 +57,23 @@ public sealed class FreezePlan
 
     public ParameterCounts Counts { get; }
 
-    /// <summary>Builds the plan from exactly one of <paramref name="trainTop"/> and <paramref name="trainFrom"/>.
-    /// Throws <see cref="GraftException"/> when both or neither are given, N is out of range, or no layer has the name.</summary>
-    public static FreezePlan Create(OnnxGraphModule module, LayerList layers, int? trainTop, string? trainFrom)
+    /// <summary>Builds the plan from exactly one of <paramref name="trainTop"/> (counting <paramref name="unit"/>s:
+    /// layers, or the model's blocks or stages as <see cref="BackboneLayers"/> finds them) and
+    /// <paramref name="trainFrom"/> (a layer, block or stage name). Throws <see cref="GraftException"/> when both or
+    /// neither are given, N is out of range, the model has no such units, or nothing has the name.</summary>
+    public static FreezePlan Create(OnnxGraphModule module, LayerList layers, int? trainTop, string? trainFrom, BackboneUnit unit = BackboneUnit.Layer)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(layers);
         FineTuneOptions.RequireOneLayerSelection(trainTop, trainFrom, layers.Count);
         if (trainTop is { } n)
-        {
-            if (n < 0 || n > layers.Count)
-                throw new GraftException($"--train-top {n} is out of range: the backbone has {layers.Count} layers.",
-                    $"Use 0..{layers.Count} (0 trains the head only).");
-            return new FreezePlan(layers, layers.Count - n, module);
-        }
-        var index = layers.IndexOf(trainFrom!);
+            return new FreezePlan(layers, layers.Table.FirstLayerOfTop(n, unit), module, unit, n);
+        var index = layers.Table.FirstLayerOf(trainFrom!);
         if (index < 0)
         {
-            var near = layers.Layers.Where(l => l.Name.Contains(trainFrom!, StringComparison.OrdinalIgnoreCase)).Take(5).Select(l => l.Name).ToList();
-            throw new GraftException($"The backbone has no layer named '{trainFrom}'.",
+            var near = layers.Table.Stages.Select(s => s.Name).Concat(layers.Table.Blocks.Select(b => b.Name)).Concat(layers.Layers.Select(l => l.Name))
+                .Where(name => name.Contains(trainFrom!, StringComparison.OrdinalIgnoreCase)).Distinct().Take(5).ToList();
+            throw new GraftException($"The backbone has no layer{(layers.Table.Blocks.Count > 0 ? ", block or stage" : "")} named '{trainFrom}'.",
                 near.Count > 0 ? $"Similar names: {string.Join(", ", near)}." : "List the layers with graft backbone layers NAME.");
         }
         return new FreezePlan(layers, index, module);
@@ -85,7 +92,9 @@ public sealed class FreezePlan
     public string Describe()
     {
         var from = FirstTrainableLayer < Layers.Count ? $" (from '{Layers.Layers[FirstTrainableLayer].Name}')" : "";
-        return $"train the top {TrainableLayerCount} of {Layers.Count} layers{from}: {Counts.Trainable:N0} trainable, " +
+        var units = Unit == BackboneUnit.Layer ? ""
+            : $"the top {TrainableUnits} of {Layers.Table.CountOf(Unit)} {BackboneLayers.Word(Unit)}s = ";
+        return $"train {units}the top {TrainableLayerCount} of {Layers.Count} layers{from}: {Counts.Trainable:N0} trainable, " +
                $"{Counts.Frozen:N0} frozen, {Counts.Statistics:N0} BatchNorm statistics (non-trainable)";
     }
 }

@@ -12,9 +12,10 @@ public sealed class LayerList
 {
     private readonly Dictionary<string, int> _byName;
 
-    private LayerList(IReadOnlyList<BackboneLayer> layers, bool fromMetadata, int unclaimedNodes)
+    private LayerList(IReadOnlyList<BackboneLayer> layers, bool fromMetadata, int unclaimedNodes, BackboneLayers table)
     {
         Layers = layers;
+        Table = table;
         FromMetadata = fromMetadata;
         UnclaimedNodes = unclaimedNodes;
         _byName = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -33,6 +34,10 @@ public sealed class LayerList
 
     /// <summary>Index of the layer named <paramref name="name"/>, or −1.</summary>
     public int IndexOf(string name) => _byName.TryGetValue(name, out var i) ? i : -1;
+
+    /// <summary>The <see cref="BackboneLayers"/> table this list was built from: the owner of block and stage counts
+    /// (<see cref="BackboneLayers.Blocks"/>, <see cref="BackboneLayers.FirstLayerOfTop"/>).</summary>
+    public BackboneLayers Table { get; }
 
     /// <summary>Builds the list for a converted module: <see cref="BackboneLayers"/>'s layers (the one rule, shared
     /// with <c>graft backbone layers</c>) over the module's node order, each layer's initializers split into trainable
@@ -54,6 +59,6 @@ public sealed class LayerList
                 ParameterCount = p.Concat(st).Sum(name => sizes[name]),
             };
         }).ToArray();
-        return new LayerList(layers, table.FromMetadata, table.UnclaimedNodes.Count);
+        return new LayerList(layers, table.FromMetadata, table.UnclaimedNodes.Count, table);
     }
 }

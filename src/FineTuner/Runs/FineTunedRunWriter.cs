@@ -76,6 +76,7 @@ public static class FineTunedRunWriter
         {
             ["finetune_from_run"] = parent.Directory,
             ["finetune_train_top"] = options.TrainTop,
+            ["finetune_train_unit"] = FeatureCache.Backbones.BackboneLayers.Word(options.TrainUnit),
             ["finetune_train_from"] = options.TrainFrom,
             ["finetune_first_epoch"] = result.FirstFineTuneEpoch,
             ["finetune_weights_from_epoch"] = result.BestEpoch,

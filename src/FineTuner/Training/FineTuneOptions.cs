@@ -12,8 +12,14 @@ namespace Graft.FineTuner.Training;
 /// </summary>
 public sealed record FineTuneOptions
 {
-    /// <summary>Train the top N backbone layers (exclusive with <see cref="TrainFrom"/>).</summary>
+    /// <summary>Train the top N backbone layers, or blocks or stages as <see cref="TrainUnit"/> says (exclusive with
+    /// <see cref="TrainFrom"/>).</summary>
     public int? TrainTop { get; init; }
+
+    /// <summary>What <see cref="TrainTop"/> counts: layers (<c>--train-top</c>), the model's blocks
+    /// (<c>--train-blocks</c>) or stages (<c>--train-stages</c>), as <see cref="FeatureCache.Backbones.BackboneLayers"/>
+    /// finds them.</summary>
+    public FeatureCache.Backbones.BackboneUnit TrainUnit { get; init; } = FeatureCache.Backbones.BackboneUnit.Layer;
 
     /// <summary>Train from this layer (by name) to the top (exclusive with <see cref="TrainTop"/>).</summary>
     public string? TrainFrom { get; init; }
@@ -109,7 +115,7 @@ public sealed record FineTuneOptions
     public static void RequireOneLayerSelection(int? trainTop, string? trainFrom, int? layerCount = null)
     {
         if (trainTop is null == string.IsNullOrWhiteSpace(trainFrom))
-            throw new GraftException("Say which layers to fine-tune with exactly one of --train-top N and --train-from LAYER.",
+            throw new GraftException("Say which layers to fine-tune with exactly one of --train-top N, --train-blocks N, --train-stages N and --train-from NAME.",
                 layerCount is { } n
                     ? $"The backbone has {n} layers; e.g. --train-top {Math.Max(1, n / 3)} (graft backbone layers lists them)."
                     : "graft backbone layers NAME lists the layers; its descriptor's fineTune section names the customary cut.");
@@ -137,7 +143,9 @@ public sealed record FineTuneOptions
 
     /// <summary>The settings that change the numbers of a run, as canonical text (the resume check).</summary>
     public string IdentityText() => string.Join(';',
-        $"top={TrainTop}", $"from={TrainFrom}", $"epochs={Epochs}", $"lr={LearningRate:R}", $"mult={BackboneLearningRateMultiplier:R}",
+        // Layer counts keep their old wording, so runs from before blocks existed still resume.
+        $"top={TrainTop}" + (TrainUnit == FeatureCache.Backbones.BackboneUnit.Layer ? "" : $" {FeatureCache.Backbones.BackboneLayers.Word(TrainUnit)}s"),
+        $"from={TrainFrom}", $"epochs={Epochs}", $"lr={LearningRate:R}", $"mult={BackboneLearningRateMultiplier:R}",
         $"opt={Optimizer}", $"wd={EffectiveWeightDecay:R}", $"schedule={Schedule}", $"warmup={WarmupFraction:R}", $"smoothing={LabelSmoothing:R}",
         $"patience={Patience}", $"keep={(KeepBest ? "best" : "last")}", $"bn={(TrainBatchNormStatistics ? "train" : "frozen")}", $"augment={Augmentation?.CanonicalText() ?? "none"}", $"views={(UseBoundaryCache && Augmentation is not null ? AugmentViews : 0)}",
         $"seed={Seed}", $"batch={BatchSize}", $"boundary={(UseBoundaryCache ? FeatureCache.Store.FeatureDTypeExtensions.ToName(BoundaryDType) : "off")}");

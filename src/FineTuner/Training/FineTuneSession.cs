@@ -70,7 +70,7 @@ public sealed class FineTuneSession : IDisposable
         try
         {
             var layers = LayerList.For(backbone);
-            var plan = FreezePlan.Create(backbone, layers, options.TrainTop, options.TrainFrom);
+            var plan = FreezePlan.Create(backbone, layers, options.TrainTop, options.TrainFrom, options.TrainUnit);
             plan.Apply(backbone);
             backbone.FreezeNormStatistics = !options.TrainBatchNormStatistics;
             var boundary = FreezeBoundary.For(backbone, plan);
@@ -83,7 +83,8 @@ public sealed class FineTuneSession : IDisposable
             {
                 deviceLine,
                 $"backbone: {descriptor.Name} ({sha[..12]}…), {backbone.Nodes.Count} ONNX nodes, {layers.Count} layers"
-                    + (layers.FromMetadata ? " (Keras layer list from the model)" : " (one per ONNX node)"),
+                    + (layers.FromMetadata ? " (Keras layer list from the model)" : " (one per ONNX node)")
+                    + (layers.Table.Blocks.Count > 0 ? $" in {layers.Table.Blocks.Count} blocks, {layers.Table.Stages.Count} stages" : ""),
                 plan.Describe() + (options.TrainBatchNormStatistics ? "; BatchNorm of trainable layers trains its statistics" : "; BatchNorm statistics frozen (inference mode)"),
                 $"head: {headModule.parameters().Sum(p => p.numel()):N0} trainable ({head.Layers.Count} dense layer(s), {head.ClassNames.Count} classes)",
                 boundary.IsInput(backbone)

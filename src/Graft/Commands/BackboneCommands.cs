@@ -110,6 +110,8 @@ public sealed class BackboneCheckCommand(IAnsiConsole console) : Command<Backbon
         string Mark(bool ok) => ok ? "[green]ok[/]" : "[red]DIFFERS[/]";
         console.MarkupLineInterpolated($"[grey]model:[/] {r.ModelPath} (sha256 {r.ModelSha256[..12]}…{(d.Sha256 is null ? ", no pin" : ", matches the pin")})");
         console.MarkupLine($"layers: {r.LayersFound} ({r.LayerRuleFound})" + (r.LayersDeclared is { } n ? $", descriptor says {n} {Mark(r.LayersAgree)}" : ", descriptor states no count"));
+        if (r.BlocksDeclared is not null || r.StagesDeclared is not null || r.BlocksFound > 0)
+            console.MarkupLine($"blocks: {r.BlocksFound} in {r.StagesFound} stages" + (r.BlocksDeclared is null && r.StagesDeclared is null ? "" : $", descriptor says {r.BlocksDeclared?.ToString() ?? "-"} in {r.StagesDeclared?.ToString() ?? "-"} {Mark(r.BlocksAgree)}"));
         if (d.FineTune?.TrainFrom is { } from)
             console.MarkupLine($"fineTune.trainFrom {Markup.Escape(from)}: " + (r.TrainFromIndex is >= 0 and var i ? $"layer {i} of {r.LayersFound} [green]ok[/]" : "[red]not a layer of the model[/]"));
         if (r.FeatureDeviation is { } dev)

@@ -18,4 +18,18 @@ public sealed record BackboneLayerList
     public required string ShapeSource { get; init; }
 
     public long TotalParameters => Layers.Sum(l => l.Parameters);
+
+    /// <summary>The model's blocks (what <c>--train-blocks N</c> counts), bottom to top; empty when the model has none.</summary>
+    public IReadOnlyList<Graft.FeatureCache.Backbones.BackboneBlock> Blocks { get; init; } = [];
+
+    /// <summary>The model's stages (what <c>--train-stages N</c> counts), bottom to top.</summary>
+    public IReadOnlyList<Graft.FeatureCache.Backbones.BackboneStage> Stages { get; init; } = [];
+
+    /// <summary>Per layer, the index of its block (−1 when the model has no blocks).</summary>
+    public int BlockOf(int layer)
+    {
+        for (var b = Blocks.Count - 1; b >= 0; b--)
+            if (Blocks[b].FirstLayer <= layer) return b;
+        return -1;
+    }
 }

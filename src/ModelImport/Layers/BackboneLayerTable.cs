@@ -36,6 +36,7 @@ public static class BackboneLayerTable
         return new BackboneLayerList
         {
             ModelPath = path, KerasLayers = table.FromMetadata, Layers = rows, ShapeSource = shapeSource, UnlistedNodes = table.UnclaimedNodes,
+            Blocks = table.Blocks, Stages = table.Stages,
         };
     }
 

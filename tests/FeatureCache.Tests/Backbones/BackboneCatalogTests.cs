@@ -89,6 +89,19 @@ public sealed class BackboneCatalogTests : IDisposable
     }
 
     [Fact]
+    public void ExampleDescriptor_ConvNextTiny_RecordsItsCutInStages()
+    {
+        var d = BackboneDescriptor.Load(Path.Combine(Repo.Root, "models", "onnx", "examples", "convnext_tiny_torchvision.json"));
+        Assert.Equal((1, BackboneUnit.Stage, (string?)null), d.FineTune!.DefaultCut());
+        Assert.Equal(22, d.FineTune.Blocks);
+        Assert.Equal(5, d.FineTune.Stages);
+        var both = Assert.Throws<GraftException>(() => (d with { FineTune = d.FineTune with { TrainBlocks = 2 } }).Validate());
+        Assert.Contains("more than one of trainFrom, trainTop, trainBlocks and trainStages", both.Message);
+        var tooMany = Assert.Throws<GraftException>(() => (d with { FineTune = d.FineTune with { TrainStages = 6 } }).Validate());
+        Assert.Contains("trainStages 6 is outside 1..5", tooMany.Message);
+    }
+
+    [Fact]
     public void ShippedDescriptors_CarryTheirPreprocessingFacts()
     {
         var catalog = BackboneCatalog.Default();

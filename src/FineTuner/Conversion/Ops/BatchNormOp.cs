@@ -31,6 +31,14 @@ internal sealed class BatchNormOp : OnnxOp
         var bias = Input(inputs, 2);
         var mean = Input(inputs, 3);
         var variance = Input(inputs, 4);
-        return [F.batch_norm(x, mean, variance, scale, bias, training, _torchMomentum, _epsilon)];
+        if (!mean.requires_grad && !variance.requires_grad)
+            return [F.batch_norm(x, mean, variance, scale, bias, training, _torchMomentum, _epsilon)];
+        // torch.onnx.export merges equal-valued initializers (a fresh model's zero BatchNorm biases and running means)
+        // and feeds the copies through Identity nodes, so a statistic can arrive computed from a Parameter. Statistics
+        // are never differentiated: normalise with detached copies (a training-mode update then stays in the copy
+        // instead of writing into the shared Parameter).
+        using var meanCopy = mean.detach().clone();
+        using var varianceCopy = variance.detach().clone();
+        return [F.batch_norm(x, meanCopy, varianceCopy, scale, bias, training, _torchMomentum, _epsilon)];
     }
 }

@@ -14,8 +14,16 @@ public sealed class FineTuneSettings : RunSettings
     [Description("Train the top N backbone layers (NASNetLarge: 339 of 1039). 0 trains the head only.")]
     public int? TrainTop { get; init; }
 
-    [CommandOption("--train-from <LAYER>")]
-    [Description("Train from this layer (by name) to the top, instead of --train-top.")]
+    [CommandOption("--train-blocks <N>")]
+    [Description("Train the model's top N blocks (an MBConv, a DenseNet layer, a ConvNeXt/Swin block, a ViT encoder layer; graft backbone layers shows them).")]
+    public int? TrainBlocks { get; init; }
+
+    [CommandOption("--train-stages <N>")]
+    [Description("Train the model's top N stages (features.N, trunk_output.blockN, denseblockN …): --train-stages 1 trains the last stage.")]
+    public int? TrainStages { get; init; }
+
+    [CommandOption("--train-from <NAME>")]
+    [Description("Train from this layer, block or stage (by name) to the top, instead of --train-top.")]
     public string? TrainFrom { get; init; }
 
     // Options without a value here take FineTuneOptions' defaults: the library owns them (and docs/benchmarks.md
@@ -159,7 +167,8 @@ public sealed class FineTuneSettings : RunSettings
     {
         var o = new FineTuneOptions
         {
-            TrainTop = TrainTop,
+            TrainTop = LayerSelection.Top(TrainTop, TrainBlocks, TrainStages),
+            TrainUnit = LayerSelection.Unit(TrainTop, TrainBlocks, TrainStages),
             TrainFrom = string.IsNullOrWhiteSpace(TrainFrom) ? null : TrainFrom,
             WeightDecay = WeightDecay,
             CropScaleMin = CropScale,
