@@ -50,7 +50,7 @@ public static class HeadTraining
         var seconds = clock.Elapsed.TotalSeconds;
         cancel.ThrowIfCancellationRequested();
 
-        var (backbone, descriptor) = BackboneParameters.Resolve(set.Spec, options.Backbone);
+        var (backbone, descriptor) = BackboneParameters.Resolve(set.Spec, options.Backbone, set.Backbone);
         var summary = ParameterSummary.For(backbone, head, options);
         var kept = KeptStep(head);
         var keptRecord = head.History.FirstOrDefault(h => h.Epoch == kept) ?? head.History[^1];

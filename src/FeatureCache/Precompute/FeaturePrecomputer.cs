@@ -32,6 +32,7 @@ public static class FeaturePrecomputer
         using var shardLock = FileLock.Acquire(Path.Combine(set.Directory, $".precompute-{options.Shard.Index}-of-{options.Shard.Count}.lock"),
             pid => options.Log?.Invoke($"another graft{(pid is { } p ? $" (pid {p})" : "")} is precomputing shard {options.Shard} of this feature set; waiting for it to finish, then only what is left is computed"),
             cancel);
+        set.KeepBackbone(backbone);
         var index = set.ScanIndex();
         var cleaned = StoreJanitor.Clean(set, index);
         if (cleaned.Count > 0) notes.Add($"removed {cleaned.Count} leftover file{(cleaned.Count > 1 ? "s" : "")} of killed runs (empty segments, temporary files): {string.Join(", ", cleaned.Take(5))}{(cleaned.Count > 5 ? ", …" : "")}");

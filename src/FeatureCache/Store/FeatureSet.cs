@@ -14,6 +14,9 @@ public sealed class FeatureSet
 {
     internal const string SpecFile = "set.json";
 
+    /// <summary>The descriptor the features were computed with, model path made absolute.</summary>
+    internal const string BackboneFile = "backbone.json";
+
     internal FeatureSet(string directory, FeatureSetSpec spec)
     {
         Directory = directory;
@@ -23,6 +26,30 @@ public sealed class FeatureSet
     public string Directory { get; }
     public FeatureSetSpec Spec { get; }
     public string Id => Spec.Id;
+
+    /// <summary>
+    /// The descriptor these features were computed with, as precompute kept it; null when none was kept (caches made
+    /// before it was) or it cannot be read. A backbone given as a bare .onnx with flags, or a quantized or float16
+    /// copy in another folder, is in no catalog: this is how train-head, fine-tune, predict and export find it again.
+    /// Callers still check the model file's hash against <see cref="Spec"/>.
+    /// </summary>
+    public Backbones.BackboneDescriptor? Backbone
+    {
+        get
+        {
+            var path = Path.Combine(Directory, BackboneFile);
+            if (!File.Exists(path)) return null;
+            try { return Backbones.BackboneDescriptor.Load(path); }
+            catch (Exception e) when (e is GraftException or IOException or JsonException) { return null; }
+        }
+    }
+
+    /// <summary>Keeps <paramref name="backbone"/> as <see cref="Backbone"/> unless one is kept already.</summary>
+    internal void KeepBackbone(Backbones.BackboneDescriptor backbone)
+    {
+        var path = Path.Combine(Directory, BackboneFile);
+        if (!File.Exists(path)) AtomicFile.Write(path, tmp => backbone.WithAbsolutePaths().Save(tmp));
+    }
 
     /// <summary>Segment files, in name order (names start with a UTC timestamp).</summary>
     public IReadOnlyList<string> Segments =>

@@ -15,11 +15,12 @@ public static class BackboneParameters
 {
     /// <summary>
     /// The run's backbone record and descriptor: <paramref name="given"/> if set, else the default catalog's descriptor
-    /// named like the feature set's backbone. A descriptor is used only if its model file's hash is the feature set's
+    /// named like the feature set's backbone, else <paramref name="kept"/> (the descriptor precompute kept with the
+    /// features: a bare .onnx given with flags is in no catalog). A descriptor is used only if its model file's hash is the feature set's
     /// (a descriptor of another model under the same name would misdescribe the run); otherwise the run records the
     /// name and hash alone.
     /// </summary>
-    public static (RunBackbone Backbone, BackboneDescriptor? Descriptor) Resolve(FeatureSetSpec spec, BackboneDescriptor? given)
+    public static (RunBackbone Backbone, BackboneDescriptor? Descriptor) Resolve(FeatureSetSpec spec, BackboneDescriptor? given, BackboneDescriptor? kept = null)
     {
         BackboneDescriptor? descriptor = given;
         if (descriptor is null)
@@ -32,6 +33,7 @@ public static class BackboneParameters
             {
                 descriptor = null;
             }
+            if (descriptor is null || !Matches(descriptor, spec)) descriptor = kept ?? descriptor;
         }
         string? modelFile = null;
         if (descriptor is not null && BackboneModelFile.IsPresent(descriptor))
@@ -51,6 +53,18 @@ public static class BackboneParameters
         var record = new RunBackbone(spec.BackboneName, spec.BackboneId ?? descriptor?.Id, spec.ModelSha256,
             descriptor is null ? null : RunFolder.BackboneFile, parameters);
         return (record, descriptor);
+    }
+
+    private static bool Matches(BackboneDescriptor descriptor, FeatureSetSpec spec)
+    {
+        try
+        {
+            return BackboneModelFile.IsPresent(descriptor) && BackboneModelFile.OpenExpecting(descriptor, spec.ModelSha256, "") is not null;
+        }
+        catch (GraftException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Floating-point parameters in the ONNX model at <paramref name="onnxPath"/>.</summary>

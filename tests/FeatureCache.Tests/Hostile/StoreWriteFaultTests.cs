@@ -25,10 +25,11 @@ public sealed class StoreWriteFaultTests : IDisposable
         using (WriteFaults.Inject(count)) Precompute(_f.File("reference"));
         var reference = StoreFixture.ReadAll(FeatureStore.Open(_f.File("reference")));
         var points = count.Paths;
-        // marker, set.json, segment header, 6 blocks of ≤ 4 images, manifest
-        Assert.Equal(1 + 1 + 1 + 6 + 1, points.Count);
+        // marker, set.json, the kept backbone descriptor, segment header, 6 blocks of ≤ 4 images, manifest
+        Assert.Equal(1 + 1 + 1 + 1 + 6 + 1, points.Count);
         Assert.EndsWith("graft-cache.json", points[0]);
         Assert.EndsWith("set.json", points[1]);
+        Assert.EndsWith("backbone.json", points[2]);
         Assert.EndsWith("manifest-0-of-1.json", points[^1]);
 
         for (var n = 1; n <= points.Count; n++)

@@ -22,17 +22,7 @@ public sealed class HostileInputPrecomputeTests : IDisposable
 
     private static PrecomputeOptions Options => new() { BatchSize = 4, Device = ExecutionDevice.Cpu };
 
-    private static byte[] Png(int seed)
-    {
-        var rng = new Random(seed);
-        using var image = new Image<Rgb24>(20, 20);
-        for (var y = 0; y < 20; y++)
-            for (var x = 0; x < 20; x++)
-                image[x, y] = new Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256));
-        using var ms = new MemoryStream();
-        image.SaveAsPng(ms);
-        return ms.ToArray();
-    }
+    private static byte[] Png(int seed) => NoisePng.Make(seed);
 
     private string Write(string relative, byte[] bytes)
     {
