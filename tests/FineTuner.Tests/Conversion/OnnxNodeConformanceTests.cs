@@ -12,6 +12,8 @@ namespace Graft.FineTuner.Tests.Conversion;
 /// Each case is either PASS (every output within ONNX's rtol 1e-3 / atol 1e-7 of the expected one) or REFUSED with a
 /// GraftException; a wrong result or any other exception fails the test. The outcome is written as
 /// docs/onnx-operators.md: the test fails when the checked-in table differs (and rewrites it, to be committed).
+/// <c>GRAFT_ONNX_CASES=DIR</c> runs <see cref="AnyCases_FromAFolder_NeverWrongNeverCrashed"/> over any folder of ONNX
+/// backend cases instead (e.g. every node case, claimed or not: make_node_cases.py with its filter off).
 /// </summary>
 public sealed class OnnxNodeConformanceTests
 {
@@ -40,6 +42,19 @@ public sealed class OnnxNodeConformanceTests
         var current = File.Exists(TablePath) ? File.ReadAllText(TablePath) : "";
         if (current != table) File.WriteAllText(TablePath, table);
         Assert.True(current == table, $"{TablePath} was stale and has been regenerated: commit it.");
+    }
+
+    /// <summary>Every case of a folder of ONNX backend cases (<c>GRAFT_ONNX_CASES</c>, else the checked-in ones): any
+    /// operator, claimed or not, is PASS or REFUSED — never a wrong result, never another exception.</summary>
+    [Fact]
+    public void AnyCases_FromAFolder_NeverWrongNeverCrashed()
+    {
+        var folder = Environment.GetEnvironmentVariable("GRAFT_ONNX_CASES") is { Length: > 0 } given ? given : CasesFolder;
+        var cases = Directory.GetDirectories(folder, "test_*").Order(StringComparer.Ordinal).Select(Run).ToList();
+        Assert.NotEmpty(cases);
+        var bad = cases.Where(c => c.Outcome is Outcome.Wrong or Outcome.Crashed).ToList();
+        var passed = cases.Count(c => c.Outcome == Outcome.Passed);
+        Assert.True(bad.Count == 0, $"{folder}: {passed} of {cases.Count} passed; wrong or crashed:\n" + string.Join("\n", bad.Select(c => $"{c.Name}: {c.Outcome} {c.Detail}")));
     }
 
     private enum Outcome { Passed, Refused, Wrong, Crashed }
