@@ -46,7 +46,7 @@ internal static class OpFactory
         ["Softplus"] = (a, _) => ActivationOps.Softplus(a),
         ["Softsign"] = (a, _) => ActivationOps.Softsign(a),
         ["Gelu"] = (a, _) => ActivationOps.Gelu(a),
-        ["PRelu"] = (a, _) => ActivationOps.PRelu(a),
+        ["PRelu"] = (a, opset) => ActivationOps.PRelu(a, opset),
         ["Celu"] = (a, _) => ActivationOps.Celu(a),
         ["ThresholdedRelu"] = (a, _) => ActivationOps.ThresholdedRelu(a),
         ["Shrink"] = (a, _) => ActivationOps.Shrink(a),

@@ -177,6 +177,38 @@ public sealed class OperatorParityTests
     }
 
     [Fact]
+    public void Forward_Opset6PRelu_SlopePerChannelAlongAxis1()
+    {
+        // PRelu-6 (PyTorch's old exports, ONNX's pytorch-converted test_PReLU_*_multiparam): slope [C] per channel. With
+        // x [N, C, C] numpy broadcasting would silently line the slope up with the last axis instead.
+        var g = new GraphBuilder(opset: 6);
+        var x = g.Input("x", 3, 3);
+        var y = g.Node("PRelu", [x, g.Floats("slope", [3], [0.1f, 0.2f, 0.3f])]);
+        using var module = OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(y).Build()));
+        using var input = TorchSharp.torch.arange(18f).sub(100f).reshape(2, 3, 3);
+        using var output = module.forward(input);
+        var values = output.data<float>().ToArray();
+        for (var i = 0; i < 18; i++)
+        {
+            var c = i / 3 % 3;
+            Assert.Equal((i - 100f) * (0.1f * (c + 1)), values[i], 4);
+        }
+    }
+
+    [Fact]
+    public void Forward_Opset5CastWithTheTypeAsAString_Casts()
+    {
+        var g = new GraphBuilder(opset: 5);
+        var x = g.Input("x", 4);
+        var y = g.Node("Cast", [x], String("to", "INT64"));
+        using var module = OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(y).Build()));
+        using var input = TorchSharp.torch.tensor(new[] { 1.7f, -2.2f, 3.9f, 0.4f, 5f, 6.5f, -7.5f, 8f }).reshape(2, 4);
+        using var output = module.forward(input);
+        Assert.Equal(TorchSharp.torch.ScalarType.Int64, output.dtype);
+        Assert.Equal(new long[] { 1, -2, 3, 0, 5, 6, -7, 8 }, output.data<long>().ToArray());
+    }
+
+    [Fact]
     public void Create_UnsupportedOperator_NamesOperatorAndNode()
     {
         var g = new GraphBuilder();

@@ -134,9 +134,13 @@ internal static class ActivationOps
     }
 
     /// <summary>PRelu: x for x ≥ 0, slope·x below; the slope (usually an initializer, then a trainable Parameter)
-    /// broadcasts to X.</summary>
-    public static FuncOp PRelu(NodeAttributes a) => ElementwiseOps.Binary(a, (x, slope) =>
+    /// broadcasts to X. Before opset 7 there was no numpy broadcasting: a slope of one value per channel (PyTorch's
+    /// exports of that time wrote [C]) applies along axis 1, where numpy rules would line it up with the last axis.</summary>
+    public static FuncOp PRelu(NodeAttributes a, int opset) => ElementwiseOps.Binary(a, (x, given) =>
     {
+        using var slope = opset < 7 && given.dim() == 1 && given.shape[0] > 1 && x.dim() > 2 && given.shape[0] == x.shape[1]
+            ? given.reshape([given.shape[0], .. Enumerable.Repeat(1L, (int)x.dim() - 2)])
+            : given.alias();
         using var scaled = x.mul(slope);
         using var negative = x.lt(0);
         return where(negative, scaled, x);

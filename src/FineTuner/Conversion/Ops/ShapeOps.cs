@@ -194,7 +194,11 @@ internal sealed class CastOp : OnnxOp
 
     public CastOp(NodeAttributes a) : base(a.Node)
     {
-        _to = (TensorProto.Types.DataType)a.Int("to", 1) switch
+        // Cast-1 (opset < 6) names the type as a string ("FLOAT"); later opsets give the enum's number.
+        var named = a.String("to", "");
+        var to = named.Length > 0 && Enum.TryParse<TensorProto.Types.DataType>(named, ignoreCase: true, out var parsed) ? parsed
+            : (TensorProto.Types.DataType)a.Int("to", 1);
+        _to = to switch
         {
             TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Float16 => ScalarType.Float32,
             TensorProto.Types.DataType.Double => ScalarType.Float64,
