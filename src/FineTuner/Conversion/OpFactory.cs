@@ -34,6 +34,7 @@ internal static class OpFactory
         ["InstanceNormalization"] = (a, _) => new InstanceNormOp(a),
         ["GroupNormalization"] = (a, opset) => new GroupNormOp(a, opset),
         ["LRN"] = (a, _) => new LrnOp(a),
+        ["MeanVarianceNormalization"] = (a, _) => new MeanVarianceNormOp(a),
         // Activations (ActivationOps, ClipOp, SoftmaxOp, DropoutOp)
         ["Relu"] = (a, _) => ActivationOps.Relu(a),
         ["Sigmoid"] = (a, _) => ActivationOps.Sigmoid(a),
@@ -54,6 +55,7 @@ internal static class OpFactory
         ["Softmax"] = (a, opset) => new SoftmaxOp(a, opset, log: false),
         ["LogSoftmax"] = (a, opset) => new SoftmaxOp(a, opset, log: true),
         ["Dropout"] = (a, _) => new DropoutOp(a),
+        ["Hardmax"] = (a, opset) => new HardmaxOp(a, opset),
         // Element-wise arithmetic, math, comparison and logic (ElementwiseOps)
         ["Add"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.add(y)),
         ["Sub"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.sub(y)),
@@ -137,6 +139,19 @@ internal static class OpFactory
         ["Constant"] = (a, _) => new ConstantOp(a),
         ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
         ["Range"] = (a, _) => new RangeOp(a),
+        ["CastLike"] = (a, _) => new CastLikeOp(a),
+        ["EyeLike"] = (a, _) => new EyeLikeOp(a),
+        // Indexing and matrix structure (IndexingOps, MatrixOps)
+        ["GatherElements"] = (a, _) => new GatherElementsOp(a),
+        ["GatherND"] = (a, _) => new GatherNdOp(a),
+        ["ScatterElements"] = (a, _) => new ScatterElementsOp(a),
+        ["Scatter"] = (a, _) => new ScatterElementsOp(a), // opset 9–10 name of ScatterElements
+        ["OneHot"] = (a, _) => new OneHotOp(a),
+        ["NonZero"] = (a, _) => new NonZeroOp(a),
+        ["TopK"] = (a, opset) => new TopKOp(a, opset),
+        ["Trilu"] = (a, _) => new TriluOp(a),
+        ["CumSum"] = (a, _) => new CumSumOp(a),
+        ["Einsum"] = (a, _) => new EinsumOp(a),
     };
 
     /// <summary>The operator types the converter runs (sorted), for documentation and error hints.</summary>
@@ -147,7 +162,10 @@ internal static class OpFactory
     public static bool IsConstantSlot(string opType, int inputIndex) => opType switch
     {
         "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
-            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" => inputIndex >= 1,
+            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" or "CastLike" or "OneHot" or "TopK" or "Trilu"
+            or "CumSum" or "GatherElements" or "GatherND" => inputIndex >= 1,
+        "ScatterElements" or "Scatter" => inputIndex == 1, // data and updates may learn; indices never
+        "EyeLike" or "NonZero" or "Hardmax" => true, // outputs carry no gradient to their input
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
         "Gather" => inputIndex >= 1, // the data of a float Gather is a table that learns (Swin's relative position bias)
