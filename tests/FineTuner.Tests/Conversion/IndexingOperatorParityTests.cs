@@ -91,6 +91,26 @@ public sealed class IndexingOperatorParityTests
     }
 
     [Fact]
+    public void Forward_DetCompressReverseSequence_MatchOnnxRuntimeAndTrain()
+    {
+        // Det of scaled 3×3 blocks, Compress by a two-entry condition [1, 0] (shorter than the axis: column 0 only), ReverseSequence of
+        // the first 3 / 1 time steps of the two batch entries: gradients reach the scale through all three.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 3, 3);
+        var scaled = g.Node("Mul", [x, g.Weight("scale", [3, 3], 0.5f, 1.5f)]);
+        var det = g.Node("Det", [scaled]);
+        var condition = g.Node("Cast", [g.Longs("keep", 1, 0, 1)], Int("to", 9));
+        var kept = g.Node("Compress", [scaled, g.Node("Slice", [condition, g.Longs("c0", 0), g.Longs("c2", 2)])], Int("axis", 2));
+        var reversed = g.Node("ReverseSequence", [scaled, g.Longs("lens", 3, 1)], Int("batch_axis", 0), Int("time_axis", 1));
+        var joined = g.Node("Concat", [
+            g.Node("Reshape", [det, g.Longs("s21", 2, 1)]), g.Node("Flatten", [kept]), g.Node("Flatten", [reversed]),
+        ], Int("axis", 1));
+        var model = g.Output(joined).Build();
+        Parity.Check(model, [2, 3, 3], inputScale: 2f);
+        Assert.Equal(["scale"], Parity.Backward(model, [2, 3, 3]));
+    }
+
+    [Fact]
     public void Load_ScatterElementsWithReduction_IsRefusedNamingIt()
     {
         var g = new GraphBuilder(opset: 16);

@@ -235,3 +235,63 @@ internal sealed class HardmaxOp : OnnxOp
         return [hot.reshape(x.shape).MoveToOuterDisposeScope()];
     }
 }
+
+/// <summary>ONNX Compress: the slices of input along axis (of the flattened input without one) whose condition entry is
+/// true; a condition shorter than the axis leaves the rest out, as ONNX says. Runs as index_select (differentiable).</summary>
+internal sealed class CompressOp : OnnxOp
+{
+    private readonly long? _axis;
+
+    public CompressOp(NodeAttributes a) : base(a.Node) => _axis = a.Has("axis") ? a.Int("axis", 0) : null;
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        var condition = Input(inputs, 1);
+        if (condition.dim() != 1) throw new GraftException($"{Describe}: condition must be 1-D, not of shape {IndexChecks.Shape(condition)}.");
+        using var scope = NewDisposeScope();
+        var source = _axis is null ? x.flatten() : x;
+        var axis = Axis(_axis ?? 0, source.dim());
+        var length = source.shape[axis];
+        if (condition.shape[0] > length)
+            throw new GraftException($"{Describe}: condition has {condition.shape[0]} entries for an axis of length {length}.");
+        var kept = condition.to(ScalarType.Bool).nonzero().flatten().to(source.device);
+        return [source.index_select(axis, kept).MoveToOuterDisposeScope()];
+    }
+}
+
+/// <summary>ONNX ReverseSequence: for each batch entry b, the first sequence_lens[b] elements along time_axis reversed,
+/// the rest kept (a gather along time_axis, so gradients reach the input).</summary>
+internal sealed class ReverseSequenceOp : OnnxOp
+{
+    private readonly long _batchAxis;
+    private readonly long _timeAxis;
+
+    public ReverseSequenceOp(NodeAttributes a) : base(a.Node)
+    {
+        _batchAxis = a.Int("batch_axis", 1);
+        _timeAxis = a.Int("time_axis", 0);
+        if (!((_batchAxis == 0 && _timeAxis == 1) || (_batchAxis == 1 && _timeAxis == 0)))
+            throw new GraftException($"{Describe}: batch_axis and time_axis must be 0 and 1 in some order.");
+    }
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        if (x.dim() < 2) throw new GraftException($"{Describe}: ReverseSequence needs rank ≥ 2, not {x.dim()}.");
+        var lengths = Longs(Input(inputs, 1));
+        long batch = x.shape[_batchAxis], time = x.shape[_timeAxis];
+        if (lengths.Length != batch || lengths.Any(l => l < 0 || l > time))
+            throw new GraftException($"{Describe}: sequence_lens [{string.Join(", ", lengths)}] do not fit batch {batch} and time {time}.");
+        var index = new long[batch * time]; // [time, batch] row-major
+        for (var t = 0; t < time; t++)
+            for (var b = 0; b < batch; b++)
+                index[t * batch + b] = t < lengths[b] ? lengths[b] - 1 - t : t;
+        using var scope = NewDisposeScope();
+        var grid = tensor(index, [time, batch], device: x.device);
+        if (_timeAxis == 1) grid = grid.t();
+        var shape = x.shape.Select((d, i) => i < 2 ? d : 1L).ToArray();
+        var full = grid.reshape(shape).expand(x.shape);
+        return [x.gather(_timeAxis, full).MoveToOuterDisposeScope()];
+    }
+}

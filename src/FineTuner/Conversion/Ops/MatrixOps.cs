@@ -158,3 +158,19 @@ internal sealed class EinsumOp : OnnxOp
         return [result.MoveToOuterDisposeScope()];
     }
 }
+
+/// <summary>ONNX Det: the determinant of each square matrix in the last two dimensions (torch.linalg.det, differentiable).</summary>
+internal sealed class DetOp : OnnxOp
+{
+    public DetOp(NodeAttributes a) : base(a.Node)
+    {
+    }
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        if (x.dim() < 2 || x.shape[^1] != x.shape[^2])
+            throw new GraftException($"{Describe}: Det needs square matrices in the last two dimensions, not shape {IndexChecks.Shape(x)}.");
+        return [linalg.det(x)];
+    }
+}
