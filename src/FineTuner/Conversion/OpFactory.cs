@@ -155,6 +155,9 @@ internal static class OpFactory
         ["Det"] = (a, _) => new DetOp(a),
         ["Compress"] = (a, _) => new CompressOp(a),
         ["ReverseSequence"] = (a, _) => new ReverseSequenceOp(a),
+        // Losses exported inside a graph (LossOps)
+        ["NegativeLogLikelihoodLoss"] = (a, _) => new NllLossOp(a, softmax: false),
+        ["SoftmaxCrossEntropyLoss"] = (a, _) => new NllLossOp(a, softmax: true),
     };
 
     /// <summary>The operator types the converter runs (sorted), for documentation and error hints.</summary>
@@ -166,7 +169,8 @@ internal static class OpFactory
     {
         "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
             or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" or "CastLike" or "OneHot" or "TopK" or "Trilu"
-            or "CumSum" or "GatherElements" or "GatherND" or "Compress" or "ReverseSequence" => inputIndex >= 1,
+            or "CumSum" or "GatherElements" or "GatherND" or "Compress" or "ReverseSequence"
+            or "NegativeLogLikelihoodLoss" or "SoftmaxCrossEntropyLoss" => inputIndex >= 1, // targets and class weights
         "ScatterElements" or "Scatter" => inputIndex == 1, // data and updates may learn; indices never
         "EyeLike" or "NonZero" or "Hardmax" => true, // outputs carry no gradient to their input
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,

@@ -6,7 +6,8 @@ using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
 
 namespace Graft.FineTuner.Tests.Conversion;
 
-/// <summary>Einsum, gather/scatter, TopK, CumSum, Trilu, MeanVarianceNormalization and the one-hot family against ONNX
+/// <summary>Einsum, gather/scatter, TopK, CumSum, Trilu, MeanVarianceNormalization, the one-hot family, Det, Compress,
+/// ReverseSequence and the NLL / softmax cross-entropy losses against ONNX
 /// Runtime — forward within 1e-4 × scale — and a backward pass reaching every trainable parameter through the
 /// differentiable ones.</summary>
 public sealed class IndexingOperatorParityTests
@@ -108,6 +109,27 @@ public sealed class IndexingOperatorParityTests
         var model = g.Output(joined).Build();
         Parity.Check(model, [2, 3, 3], inputScale: 2f);
         Assert.Equal(["scale"], Parity.Backward(model, [2, 3, 3]));
+    }
+
+    [Theory]
+    [InlineData("mean")]
+    [InlineData("sum")]
+    [InlineData("none")]
+    public void Forward_SoftmaxCrossEntropyAndNll_MatchOnnxRuntimeAndTrain(string reduction)
+    {
+        // Logits [N, C, d] from a trainable projection; class weights, an ignored label (−1) and both log_prob outputs.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 3, 4);
+        var logits = g.Node("Mul", [x, g.Weight("scale", [3, 4], 0.5f, 2f)]);
+        var labels = g.Node("Reshape", [g.Longs("labels", 0, 2, -1, 1, 2, 2, 0, -1), g.Longs("s24", 2, 4)]);
+        var weights = g.Floats("class_w", [3], [0.2f, 1f, 2.5f]);
+        var sce = g.NodeOutputs("SoftmaxCrossEntropyLoss", [logits, labels, weights], 2, String("reduction", reduction), Int("ignore_index", -1));
+        var nll = g.Node("NegativeLogLikelihoodLoss", [sce[1], labels], String("reduction", reduction), Int("ignore_index", -1));
+        var flatLoss = g.Node("Reshape", [g.Node("Add", [sce[0], nll]), g.Longs("row", 1, -1)]);
+        var flatLogProb = g.Node("Reshape", [sce[1], g.Longs("row2", 1, -1)]);
+        var model = g.Output(g.Node("Concat", [flatLoss, flatLogProb], Int("axis", 1))).Build();
+        Parity.Check(model, [2, 3, 4], inputScale: 2f);
+        Assert.Equal(["scale"], Parity.Backward(model, [2, 3, 4]));
     }
 
     [Fact]
