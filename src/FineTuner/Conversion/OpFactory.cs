@@ -136,6 +136,7 @@ internal static class OpFactory
         ["Cast"] = (a, _) => new CastOp(a),
         ["Resize"] = (a, opset) => new ResizeOp(a, opset),
         ["Upsample"] = (a, opset) => new ResizeOp(a, opset),
+        ["GridSample"] = (a, _) => new GridSampleOp(a),
         ["Constant"] = (a, _) => new ConstantOp(a),
         ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
         ["Range"] = (a, _) => new RangeOp(a),

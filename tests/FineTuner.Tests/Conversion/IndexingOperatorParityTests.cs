@@ -7,7 +7,7 @@ using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
 namespace Graft.FineTuner.Tests.Conversion;
 
 /// <summary>Einsum, gather/scatter, TopK, CumSum, Trilu, MeanVarianceNormalization, the one-hot family, Det, Compress,
-/// ReverseSequence and the NLL / softmax cross-entropy losses against ONNX
+/// ReverseSequence, GridSample and the NLL / softmax cross-entropy losses against ONNX
 /// Runtime — forward within 1e-4 × scale — and a backward pass reaching every trainable parameter through the
 /// differentiable ones.</summary>
 public sealed class IndexingOperatorParityTests
@@ -130,6 +130,24 @@ public sealed class IndexingOperatorParityTests
         var model = g.Output(g.Node("Concat", [flatLoss, flatLogProb], Int("axis", 1))).Build();
         Parity.Check(model, [2, 3, 4], inputScale: 2f);
         Assert.Equal(["scale"], Parity.Backward(model, [2, 3, 4]));
+    }
+
+    [Theory]
+    [InlineData("bilinear", "reflection", 0)]
+    [InlineData("bilinear", "zeros", 1)]
+    [InlineData("nearest", "border", 0)]
+    public void Forward_GridSample_MatchesOnnxRuntimeAndTrainsGrid(string mode, string padding, int alignCorners)
+    {
+        // A learnable sampling grid reaching past [−1, 1] (so padding matters) over a scaled input.
+        var g = new GraphBuilder(opset: 16);
+        var x = g.Input("x", 3, 4, 5);
+        var scaled = g.Node("Mul", [x, g.Weight("scale", [3, 1, 1], 0.5f, 1.5f)]);
+        var grid = g.Node("Mul", [g.Node("Tanh", [g.Weight("grid", [2, 3, 6, 2], -2f, 2f)]), g.Floats("reach", [], [1.3f])]);
+        var sampled = g.Node("GridSample", [scaled, grid], String("mode", mode), String("padding_mode", padding), Int("align_corners", alignCorners));
+        var model = g.Output(sampled).Build();
+        Parity.Check(model, [2, 3, 4, 5], inputScale: 2f);
+        // Nearest sampling is piecewise constant in the grid (no gradient to it, as in torch): backward for bilinear only.
+        if (mode == "bilinear") Assert.Equal(["grid", "reach", "scale"], Parity.Backward(model, [2, 3, 4, 5]).Order(StringComparer.Ordinal));
     }
 
     [Fact]
