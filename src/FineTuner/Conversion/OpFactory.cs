@@ -156,6 +156,7 @@ internal static class OpFactory
         ["Det"] = (a, _) => new DetOp(a),
         ["Compress"] = (a, _) => new CompressOp(a),
         ["ReverseSequence"] = (a, _) => new ReverseSequenceOp(a),
+        ["NonMaxSuppression"] = (a, _) => new NonMaxSuppressionOp(a),
         // Losses exported inside a graph (LossOps)
         ["NegativeLogLikelihoodLoss"] = (a, _) => new NllLossOp(a, softmax: false),
         ["SoftmaxCrossEntropyLoss"] = (a, _) => new NllLossOp(a, softmax: true),
@@ -173,7 +174,7 @@ internal static class OpFactory
             or "CumSum" or "GatherElements" or "GatherND" or "Compress" or "ReverseSequence"
             or "NegativeLogLikelihoodLoss" or "SoftmaxCrossEntropyLoss" => inputIndex >= 1, // targets and class weights
         "ScatterElements" or "Scatter" => inputIndex == 1, // data and updates may learn; indices never
-        "EyeLike" or "NonZero" or "Hardmax" => true, // outputs carry no gradient to their input
+        "EyeLike" or "NonZero" or "Hardmax" or "NonMaxSuppression" => true, // outputs carry no gradient to their input
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
         "Gather" => inputIndex >= 1, // the data of a float Gather is a table that learns (Swin's relative position bias)

@@ -7,7 +7,7 @@ using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
 namespace Graft.FineTuner.Tests.Conversion;
 
 /// <summary>Einsum, gather/scatter, TopK, CumSum, Trilu, MeanVarianceNormalization, the one-hot family, Det, Compress,
-/// ReverseSequence, GridSample and the NLL / softmax cross-entropy losses against ONNX
+/// ReverseSequence, GridSample, NonMaxSuppression and the NLL / softmax cross-entropy losses against ONNX
 /// Runtime — forward within 1e-4 × scale — and a backward pass reaching every trainable parameter through the
 /// differentiable ones.</summary>
 public sealed class IndexingOperatorParityTests
@@ -148,6 +148,22 @@ public sealed class IndexingOperatorParityTests
         Parity.Check(model, [2, 3, 4, 5], inputScale: 2f);
         // Nearest sampling is piecewise constant in the grid (no gradient to it, as in torch): backward for bilinear only.
         if (mode == "bilinear") Assert.Equal(["grid", "reach", "scale"], Parity.Backward(model, [2, 3, 4, 5]).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Forward_NonMaxSuppression_SelectsTheSameBoxesAsOnnxRuntime(int centrePointBox)
+    {
+        // 12 random boxes per image (corners in any order, or centre/size), two classes of random scores, at most 4 per
+        // class, IoU 0.2, score threshold 0.1: the selected (batch, class, box) rows must be identical.
+        var g = new GraphBuilder(opset: 11);
+        var boxes = g.Input("boxes", 12, 4);
+        var scores = g.Weight("scores", [2, 2, 12], 0f, 1f);
+        var kept = g.Node("NonMaxSuppression", [boxes, scores, g.Longs("max", 4), g.Floats("iou", [1], [0.2f]), g.Floats("score", [1], [0.1f])],
+            Int("center_point_box", centrePointBox));
+        var model = g.Output(g.Node("Cast", [kept], Int("to", 1))).Build();
+        Parity.Check(model, [2, 12, 4], relativeTolerance: 0);
     }
 
     [Fact]
