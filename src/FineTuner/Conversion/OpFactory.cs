@@ -140,6 +140,9 @@ internal static class OpFactory
         ["Constant"] = (a, _) => new ConstantOp(a),
         ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
         ["Range"] = (a, _) => new RangeOp(a),
+        ["HannWindow"] = (a, _) => new WindowOp(a),
+        ["HammingWindow"] = (a, _) => new WindowOp(a),
+        ["BlackmanWindow"] = (a, _) => new WindowOp(a),
         ["CastLike"] = (a, _) => new CastLikeOp(a),
         ["EyeLike"] = (a, _) => new EyeLikeOp(a),
         // Indexing and matrix structure (IndexingOps, MatrixOps)

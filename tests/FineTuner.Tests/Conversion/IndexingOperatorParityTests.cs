@@ -7,7 +7,7 @@ using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
 namespace Graft.FineTuner.Tests.Conversion;
 
 /// <summary>Einsum, gather/scatter, TopK, CumSum, Trilu, MeanVarianceNormalization, the one-hot family, Det, Compress,
-/// ReverseSequence, GridSample, NonMaxSuppression and the NLL / softmax cross-entropy losses against ONNX
+/// ReverseSequence, GridSample, NonMaxSuppression, the Hann/Hamming/Blackman windows and the NLL / softmax cross-entropy losses against ONNX
 /// Runtime — forward within 1e-4 × scale — and a backward pass reaching every trainable parameter through the
 /// differentiable ones.</summary>
 public sealed class IndexingOperatorParityTests
@@ -164,6 +164,23 @@ public sealed class IndexingOperatorParityTests
             Int("center_point_box", centrePointBox));
         var model = g.Output(g.Node("Cast", [kept], Int("to", 1))).Build();
         Parity.Check(model, [2, 12, 4], relativeTolerance: 0);
+    }
+
+    [Fact]
+    public void Forward_Windows_MatchOnnxRuntime()
+    {
+        // Periodic Hann, symmetric Hamming and periodic Blackman windows of 8 applied to a signal.
+        var g = new GraphBuilder(opset: 17);
+        var x = g.Input("x", 8);
+        var size = g.Node("Reshape", [g.Longs("eight", 8), g.Longs("scalar")]);
+        var windows = new[]
+        {
+            g.Node("Mul", [x, g.Node("HannWindow", [size])]),
+            g.Node("Mul", [x, g.Node("HammingWindow", [size], Int("periodic", 0))]),
+            g.Node("Mul", [x, g.Node("BlackmanWindow", [size])]),
+        };
+        var model = g.Output(g.Node("Concat", windows, Int("axis", 1))).Build();
+        Parity.Check(model, [2, 8], relativeTolerance: 1e-6);
     }
 
     [Fact]
