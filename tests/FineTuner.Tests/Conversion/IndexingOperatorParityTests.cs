@@ -184,14 +184,27 @@ public sealed class IndexingOperatorParityTests
     }
 
     [Fact]
-    public void Load_ScatterElementsWithReduction_IsRefusedNamingIt()
+    public void Load_ScatterElementsWithMulReduction_IsRefusedNamingIt()
     {
         var g = new GraphBuilder(opset: 16);
         var x = g.Input("x", 3);
         var where = g.Node("Reshape", [g.Longs("where", 0, 0), g.Longs("s12", 1, 2)]);
-        var y = g.Node("ScatterElements", [x, where, g.Weight("updates", [1, 2])], Int("axis", 1), String("reduction", "add"));
+        var y = g.Node("ScatterElements", [x, where, g.Weight("updates", [1, 2])], Int("axis", 1), String("reduction", "mul"));
         var e = Assert.Throws<GraftException>(() => OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(y).Build())));
-        Assert.Contains("ScatterElements reduction 'add'", e.Message);
+        Assert.Contains("ScatterElements reduction 'mul'", e.Message);
+    }
+
+    [Fact]
+    public void Forward_ScatterElementsAddWithDuplicates_MatchesOnnxRuntimeAndTrainsUpdates()
+    {
+        // Index 1 appears twice in each row: both updates accumulate onto data (reduction add, opset 16).
+        var g = new GraphBuilder(opset: 16);
+        var x = g.Input("x", 4);
+        var where = g.Node("Reshape", [g.Longs("where", 1, 1, -1, 3, 0, 1), g.Longs("s23", 2, 3)]);
+        var y = g.Node("ScatterElements", [x, where, g.Weight("updates", [2, 3], 1f, 2f)], Int("axis", 1), String("reduction", "add"));
+        var model = g.Output(y).Build();
+        Parity.Check(model, [2, 4]);
+        Assert.Equal(["updates"], Parity.Backward(model, [2, 4]));
     }
 
     [Fact]

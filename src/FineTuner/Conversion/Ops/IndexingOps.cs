@@ -54,18 +54,21 @@ internal sealed class GatherElementsOp : OnnxOp
     }
 }
 
-/// <summary>ONNX ScatterElements (and the deprecated Scatter, same semantics) with reduction "none": a copy of data with
+/// <summary>ONNX ScatterElements (and the deprecated Scatter, same semantics): a copy of data with
 /// data[…, indices[…, i, …], …] = updates[…, i, …] along axis (torch's scatter; gradients reach data outside the
-/// written slots and updates). Reductions are refused.</summary>
+/// written slots and updates), or, with reduction "add", added to data (torch's scatter_add: duplicate indices
+/// accumulate, as ONNX says). The other reductions are refused (TorchSharp has no scatter_reduce).</summary>
 internal sealed class ScatterElementsOp : OnnxOp
 {
     private readonly long _axis;
+    private readonly bool _add;
 
     public ScatterElementsOp(NodeAttributes a) : base(a.Node)
     {
         _axis = a.Int("axis", 0);
         var reduction = a.String("reduction", "none");
-        if (reduction != "none") throw Unsupported($"{a.Node.OpType} reduction '{reduction}'");
+        if (reduction is not ("none" or "add")) throw Unsupported($"{a.Node.OpType} reduction '{reduction}'");
+        _add = reduction == "add";
     }
 
     public override Tensor[] Run(Tensor?[] inputs, bool training)
@@ -79,7 +82,7 @@ internal sealed class ScatterElementsOp : OnnxOp
             throw new GraftException($"{Describe}: indices {IndexChecks.Shape(indices)} and updates {IndexChecks.Shape(updates)} do not fit data {IndexChecks.Shape(data)} on axis {axis}.");
         using var index = IndexChecks.Wrap(this, indices, data.shape[axis], data.device);
         using var source = updates.to(data.dtype, data.device);
-        return [data.scatter(axis, index, source)];
+        return [_add ? data.scatter_add(axis, index, source) : data.scatter(axis, index, source)];
     }
 }
 
