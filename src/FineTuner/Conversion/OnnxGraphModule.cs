@@ -35,6 +35,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
             foreach (var o in _nodes[i].Output.Where(o => o.Length > 0))
                 _producer[o] = i;
         OpFactory.CheckSupported(_nodes); // every unsupported operator at once, before any node is compiled
+        Ops.CastLikeOp.CheckTargets(file.Graph, _nodes); // a bfloat16/string target is refused at load, not run as float32
         _ops = _nodes.Select(n => OpFactory.Create(n, file.Opset)).ToArray();
         _trainableNodes = new bool[_nodes.Length];
 

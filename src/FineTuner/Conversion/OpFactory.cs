@@ -34,6 +34,7 @@ internal static class OpFactory
         ["InstanceNormalization"] = (a, _) => new InstanceNormOp(a),
         ["GroupNormalization"] = (a, opset) => new GroupNormOp(a, opset),
         ["LRN"] = (a, _) => new LrnOp(a),
+        ["MeanVarianceNormalization"] = (a, _) => new MeanVarianceNormOp(a),
         // Activations (ActivationOps, ClipOp, SoftmaxOp, DropoutOp)
         ["Relu"] = (a, _) => ActivationOps.Relu(a),
         ["Sigmoid"] = (a, _) => ActivationOps.Sigmoid(a),
@@ -54,6 +55,7 @@ internal static class OpFactory
         ["Softmax"] = (a, opset) => new SoftmaxOp(a, opset, log: false),
         ["LogSoftmax"] = (a, opset) => new SoftmaxOp(a, opset, log: true),
         ["Dropout"] = (a, _) => new DropoutOp(a),
+        ["Hardmax"] = (a, opset) => new HardmaxOp(a, opset),
         // Element-wise arithmetic, math, comparison and logic (ElementwiseOps)
         ["Add"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.add(y)),
         ["Sub"] = (a, _) => ElementwiseOps.Binary(a, (x, y) => x.sub(y)),
@@ -134,9 +136,33 @@ internal static class OpFactory
         ["Cast"] = (a, _) => new CastOp(a),
         ["Resize"] = (a, opset) => new ResizeOp(a, opset),
         ["Upsample"] = (a, opset) => new ResizeOp(a, opset),
+        ["GridSample"] = (a, _) => new GridSampleOp(a),
         ["Constant"] = (a, _) => new ConstantOp(a),
         ["ConstantOfShape"] = (a, _) => new ConstantOfShapeOp(a),
         ["Range"] = (a, _) => new RangeOp(a),
+        ["HannWindow"] = (a, _) => new WindowOp(a),
+        ["HammingWindow"] = (a, _) => new WindowOp(a),
+        ["BlackmanWindow"] = (a, _) => new WindowOp(a),
+        ["CastLike"] = (a, _) => new CastLikeOp(a),
+        ["EyeLike"] = (a, _) => new EyeLikeOp(a),
+        // Indexing and matrix structure (IndexingOps, MatrixOps)
+        ["GatherElements"] = (a, _) => new GatherElementsOp(a),
+        ["GatherND"] = (a, _) => new GatherNdOp(a),
+        ["ScatterElements"] = (a, _) => new ScatterElementsOp(a),
+        ["Scatter"] = (a, _) => new ScatterElementsOp(a), // opset 9–10 name of ScatterElements
+        ["OneHot"] = (a, _) => new OneHotOp(a),
+        ["NonZero"] = (a, _) => new NonZeroOp(a),
+        ["TopK"] = (a, opset) => new TopKOp(a, opset),
+        ["Trilu"] = (a, _) => new TriluOp(a),
+        ["CumSum"] = (a, _) => new CumSumOp(a),
+        ["Einsum"] = (a, _) => new EinsumOp(a),
+        ["Det"] = (a, _) => new DetOp(a),
+        ["Compress"] = (a, _) => new CompressOp(a),
+        ["ReverseSequence"] = (a, _) => new ReverseSequenceOp(a),
+        ["NonMaxSuppression"] = (a, _) => new NonMaxSuppressionOp(a),
+        // Losses exported inside a graph (LossOps)
+        ["NegativeLogLikelihoodLoss"] = (a, _) => new NllLossOp(a, softmax: false),
+        ["SoftmaxCrossEntropyLoss"] = (a, _) => new NllLossOp(a, softmax: true),
     };
 
     /// <summary>The operator types the converter runs (sorted), for documentation and error hints.</summary>
@@ -147,7 +173,11 @@ internal static class OpFactory
     public static bool IsConstantSlot(string opType, int inputIndex) => opType switch
     {
         "Clip" or "Pad" or "Dropout" or "Reshape" or "Squeeze" or "Unsqueeze" or "Slice" or "Split" or "Expand" or "Pow"
-            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" => inputIndex >= 1,
+            or "Resize" or "Upsample" or "ConstantOfShape" or "Range" or "Tile" or "CastLike" or "OneHot" or "TopK" or "Trilu"
+            or "CumSum" or "GatherElements" or "GatherND" or "Compress" or "ReverseSequence"
+            or "NegativeLogLikelihoodLoss" or "SoftmaxCrossEntropyLoss" => inputIndex >= 1, // targets and class weights
+        "ScatterElements" or "Scatter" => inputIndex == 1, // data and updates may learn; indices never
+        "EyeLike" or "NonZero" or "Hardmax" or "NonMaxSuppression" => true, // outputs carry no gradient to their input
         _ when opType.StartsWith("Reduce", StringComparison.Ordinal) => inputIndex >= 1,
         "BatchNormalization" => inputIndex >= 3, // running mean and variance: buffers
         "Gather" => inputIndex >= 1, // the data of a float Gather is a table that learns (Swin's relative position bias)

@@ -57,3 +57,38 @@ internal sealed class RangeOp : OnnxOp
         return [scaledInts.add(si)];
     }
 }
+
+/// <summary>ONNX HannWindow, HammingWindow and BlackmanWindow (opset 17): a window of the scalar input's length,
+/// periodic (divisor = size, the default) or symmetric (size − 1), computed in double as ONNX's reference does, in the
+/// output_datatype (float by default).</summary>
+internal sealed class WindowOp : OnnxOp
+{
+    private readonly bool _periodic;
+    private readonly ScalarType _dtype;
+
+    public WindowOp(NodeAttributes a) : base(a.Node)
+    {
+        _periodic = a.Int("periodic", 1) != 0;
+        _dtype = CastOp.TargetType(this, (Onnx.TensorProto.Types.DataType)a.Int("output_datatype", 1));
+    }
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var size = Longs(Input(inputs, 0)).Single();
+        if (size < 0) throw new GraftException($"{Describe}: negative window size {size}.");
+        var divisor = _periodic ? size : size - 1;
+        var values = new double[size];
+        for (var n = 0; n < size; n++)
+        {
+            var phase = divisor == 0 ? 0 : 2 * Math.PI * n / divisor;
+            values[n] = Node.OpType switch
+            {
+                "HannWindow" => 0.5 - 0.5 * Math.Cos(phase),
+                "HammingWindow" => 25.0 / 46 - (1 - 25.0 / 46) * Math.Cos(phase),
+                _ => 0.42 - 0.5 * Math.Cos(phase) + 0.08 * Math.Cos(2 * phase),
+            };
+        }
+        using var window = tensor(values, ScalarType.Float64);
+        return [window.to(_dtype)];
+    }
+}

@@ -136,3 +136,24 @@ internal sealed class LrnOp : OnnxOp
         return [x.div(denominator).MoveToOuterDisposeScope()];
     }
 }
+
+/// <summary>ONNX MeanVarianceNormalization: (X − mean) / (std + 1e-9) over axes ([0, 2, 3] by default), with the
+/// biased variance, as ONNX's function body defines it (the variance is taken centred — equal in exact arithmetic to
+/// ONNX's E[X²] − E[X]², and never negative from rounding). No parameters; differentiable.</summary>
+internal sealed class MeanVarianceNormOp : OnnxOp
+{
+    private readonly long[] _axes;
+
+    public MeanVarianceNormOp(NodeAttributes a) : base(a.Node) => _axes = a.Ints("axes") ?? [0, 2, 3];
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var x = Input(inputs, 0);
+        var dims = _axes.Select(d => Axis(d, x.dim())).Distinct().ToArray();
+        using var scope = NewDisposeScope();
+        var mean = x.mean(dims, keepdim: true);
+        var centred = x.sub(mean);
+        var std = centred.square().mean(dims, keepdim: true).sqrt();
+        return [centred.div(std.add(1e-9)).MoveToOuterDisposeScope()];
+    }
+}

@@ -198,16 +198,57 @@ internal sealed class CastOp : OnnxOp
         var named = a.String("to", "");
         var to = named.Length > 0 && Enum.TryParse<TensorProto.Types.DataType>(named, ignoreCase: true, out var parsed) ? parsed
             : (TensorProto.Types.DataType)a.Int("to", 1);
-        _to = to switch
-        {
-            TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Float16 => ScalarType.Float32,
-            TensorProto.Types.DataType.Double => ScalarType.Float64,
-            TensorProto.Types.DataType.Bool => ScalarType.Bool,
-            TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Int32 or TensorProto.Types.DataType.Int16
-                or TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 => ScalarType.Int64,
-            var other => throw Unsupported($"Cast to {other}"),
-        };
+        _to = TargetType(this, to);
     }
 
+    /// <summary>The converter's element type for an ONNX one: floats run as float32 (float16 and double are read into
+    /// float32 too), integers as int64, bool as bool; bfloat16 and string are refused naming <paramref name="op"/>.</summary>
+    public static ScalarType TargetType(OnnxOp op, TensorProto.Types.DataType type) => type switch
+    {
+        TensorProto.Types.DataType.Float or TensorProto.Types.DataType.Float16 => ScalarType.Float32,
+        TensorProto.Types.DataType.Double => ScalarType.Float64,
+        TensorProto.Types.DataType.Bool => ScalarType.Bool,
+        TensorProto.Types.DataType.Int64 or TensorProto.Types.DataType.Int32 or TensorProto.Types.DataType.Int16
+            or TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Uint8 => ScalarType.Int64,
+        var other => throw new GraftException($"{op.Describe}: {op.Node.OpType} to {other} is not supported by the fine-tuner's ONNX converter.",
+            "Re-export the model with a different opset or simpler operators, or fine-tune with fewer layers unfrozen."),
+    };
+
     public override Tensor[] Run(Tensor?[] inputs, bool training) => [Input(inputs, 0).to(_to)];
+}
+
+/// <summary>ONNX CastLike: input converted to the element type of the second input. Inside the converter every float
+/// is float32 (see <see cref="CastOp.TargetType"/>), so the runtime type of target_type decides; a target declared
+/// bfloat16 or string in the graph is refused at load by <see cref="CheckTargets"/> (float32 would be silently
+/// wrong for bfloat16's 8-bit mantissa).</summary>
+internal sealed class CastLikeOp : OnnxOp
+{
+    public CastLikeOp(NodeAttributes a) : base(a.Node)
+    {
+    }
+
+    public override Tensor[] Run(Tensor?[] inputs, bool training)
+    {
+        var like = Input(inputs, 1);
+        return [Input(inputs, 0).to(like.dtype)];
+    }
+
+    /// <summary>Refuses CastLike nodes whose target_type the graph declares (input, output, value_info, initializer or
+    /// a Cast producing it) as an element type the converter cannot represent (bfloat16, string, …).</summary>
+    public static void CheckTargets(GraphProto graph, IEnumerable<NodeProto> nodes)
+    {
+        var declared = new Dictionary<string, TensorProto.Types.DataType>(StringComparer.Ordinal);
+        foreach (var v in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
+            if (v.Type?.TensorType is { } t) declared[v.Name] = (TensorProto.Types.DataType)t.ElemType;
+        foreach (var init in graph.Initializer) declared[init.Name] = (TensorProto.Types.DataType)init.DataType;
+        foreach (var n in graph.Node.Where(n => n.OpType == "Cast"))
+            if (n.Attribute.FirstOrDefault(x => x.Name == "to") is { } to && n.Output.Count > 0)
+                declared[n.Output[0]] = (TensorProto.Types.DataType)to.I;
+        foreach (var node in nodes.Where(n => n.OpType == "CastLike" && n.Input.Count > 1))
+        {
+            if (!declared.TryGetValue(node.Input[1], out var type) || type == TensorProto.Types.DataType.Undefined) continue;
+            var op = new CastLikeOp(new NodeAttributes(node));
+            CastOp.TargetType(op, type); // throws for the element types the converter does not hold
+        }
+    }
 }

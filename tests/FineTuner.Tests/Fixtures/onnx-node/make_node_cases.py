@@ -37,7 +37,9 @@ MatMul Max MaxPool Mean Min Mul Neg Not Pad Pow PRelu Range Reciprocal ReduceL1 
 ReduceMax ReduceMean ReduceMin ReduceProd ReduceSum ReduceSumSquare Relu Reshape Resize Selu Shape Sigmoid Slice
 Softmax Softplus Split Sqrt Squeeze Sub Sum Tanh Transpose Unsqueeze Upsample Where Gelu And Or Xor Floor Ceil Softsign
 Mod ScatterND Celu ThresholdedRelu Shrink Round Sign Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh IsNaN IsInf
-Tile DepthToSpace SpaceToDepth ArgMax ArgMin Size
+Tile DepthToSpace SpaceToDepth ArgMax ArgMin Size MeanVarianceNormalization Hardmax CastLike EyeLike GatherElements GatherND
+ScatterElements Scatter OneHot NonZero TopK Trilu CumSum Einsum Det Compress ReverseSequence NegativeLogLikelihoodLoss
+SoftmaxCrossEntropyLoss GridSample NonMaxSuppression HannWindow HammingWindow BlackmanWindow
 """.split())
 
 
