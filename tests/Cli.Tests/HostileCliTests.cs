@@ -121,7 +121,7 @@ public sealed class HostileCliTests : IDisposable
         Graft.FeatureCache.Backbones.ModelHash.Compute(P("tiny.onnx")); // its hash memo (GRAFT_HOME) is written now, not counted below
         string[] args = ["precompute", "--data", P("data"), "--backbone", P("tiny.onnx"), "--cache", P("cache"), "--batch-size", "2"];
         (int Exit, string Output) full;
-        using (WriteFaults.Inject(new FailNthWrite(1 + 1 + 1 + 3 + 1))) full = GraftCli.Run(args); // marker, set.json, header, 3 blocks, manifest
+        using (WriteFaults.Inject(new FailNthWrite(1 + 1 + 1 + 1 + 3 + 1))) full = GraftCli.Run(args); // marker, set.json, backbone.json, header, 3 blocks, manifest
 
         Assert.Equal(ExitCodes.Interrupted, full.Exit);
         Assert.Contains("Writing the manifest", full.Output);
