@@ -86,6 +86,20 @@ public sealed class ConverterFailureTests
     }
 
     [Fact]
+    public void Run_GatherIndexOutOfRange_IsRefusedNotWrappedAround()
+    {
+        // Index 3 of a 3-row table: ONNX says error; a modulo would quietly read row 0.
+        var g = new GraphBuilder();
+        var x = g.Input("x", 3, 4);
+        var picked = g.NodeNamed("Gather", "lookup", [x, g.Longs("rows", 0, 3)], Int("axis", 1));
+        using var module = OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(picked).Build()));
+        using var input = torch.ones(2, 3, 4);
+        var error = Assert.Throws<GraftException>(() => module.forward(input).Dispose());
+        Assert.Contains("Gather node 'lookup'", error.Message);
+        Assert.Contains("out of range for a dimension of size 3", error.Message);
+    }
+
+    [Fact]
     public void Create_BadAttributeValue_IsGraftExceptionNamingNode()
     {
         var g = new GraphBuilder(opset: 13);

@@ -141,7 +141,7 @@ internal sealed class ShapeOp : OnnxOp
     }
 }
 
-/// <summary>ONNX Gather along an axis (negative indices count from the end).</summary>
+/// <summary>ONNX Gather along an axis (negative indices count from the end; out of range is refused).</summary>
 internal sealed class GatherOp : OnnxOp
 {
     private readonly long _axis;
@@ -154,8 +154,9 @@ internal sealed class GatherOp : OnnxOp
         var indices = Input(inputs, 1);
         var axis = Axis(_axis, data.dim());
         var size = data.shape[axis];
-        using var flat = indices.flatten().to(ScalarType.Int64, data.device); // shape vectors live on the CPU, weights may not
-        using var wrapped = flat.remainder(size); // maps −1 to size − 1; in-range values are unchanged
+        using var flat = indices.flatten();
+        // Negative indices count from the end; one outside [−size, size − 1] is an error in ONNX, never wrapped around.
+        using var wrapped = IndexChecks.Wrap(this, flat, size, data.device); // shape vectors live on the CPU, weights may not
         using var picked = data.index_select(axis, wrapped);
         var shape = data.shape.Take((int)axis).Concat(indices.shape).Concat(data.shape.Skip((int)axis + 1)).ToArray();
         return [picked.reshape(shape)];
