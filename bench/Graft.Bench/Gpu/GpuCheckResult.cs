@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Onnx;
 namespace Graft.Bench.Gpu;
 
 /// <summary>The one JSON summary <c>graft bench gpu</c> writes (schema "graft-gpu-check/1").</summary>

@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Onnx;
 using System.Diagnostics;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Datasets;

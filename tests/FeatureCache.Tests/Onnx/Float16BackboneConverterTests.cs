@@ -1,7 +1,6 @@
-using Graft.Bench.Gpu;
+using Graft.FeatureCache.Onnx;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Datasets;
-using Graft.FeatureCache.Onnx;
 using Graft.FeatureCache.Onnx.Float16;
 using Graft.FeatureCache.Precompute;
 using Graft.FeatureCache.Store;

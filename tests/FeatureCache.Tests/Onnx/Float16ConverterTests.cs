@@ -1,7 +1,6 @@
 using Google.Protobuf;
-using Graft.Bench.Gpu;
-using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Onnx;
+using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Onnx.Float16;
 using Graft.FeatureCache.Preprocessing;
 using Microsoft.ML.OnnxRuntime;

@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Onnx;
 using Google.Protobuf;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Onnx.Quantization;
@@ -117,7 +118,7 @@ public sealed class QdqQuantizerTests
         var b = Quantize(prepared, images);
         Assert.Equal(a.ToByteArray(), b.ToByteArray());
 
-        var agreement = FeatureComparison.Compare(Run(prepared, images), Run(a, images), SmallCnn.Classes);
+        var agreement = FeatureAgreement.Compare(Run(prepared, images), Run(a, images), SmallCnn.Classes);
         Assert.True(agreement.MinCosine > 0.999, $"{agreement}");
         Assert.True(agreement.RelativeL2 is > 0 and < 0.03, $"{agreement}"); // rounded, so not identical
     }
@@ -132,7 +133,7 @@ public sealed class QdqQuantizerTests
         var prepared = GraphPreparation.Prepare(SmallCnn.Build(), out _);
         var images = SmallCnn.Images(16);
         var q = Quantize(prepared, images, new QuantizationOptions { Method = method, Activations = type });
-        var agreement = FeatureComparison.Compare(Run(prepared, images), Run(q, images), SmallCnn.Classes);
+        var agreement = FeatureAgreement.Compare(Run(prepared, images), Run(q, images), SmallCnn.Classes);
         Assert.True(agreement.MeanCosine > 0.99, $"{method} {type}: {agreement}");
     }
 

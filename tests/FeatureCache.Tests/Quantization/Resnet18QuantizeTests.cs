@@ -1,3 +1,4 @@
+using Graft.FeatureCache.Onnx;
 using Graft.FeatureCache.Backbones;
 using Graft.FeatureCache.Datasets;
 using Graft.FeatureCache.Onnx.Quantization;
@@ -44,7 +45,7 @@ public sealed class Resnet18QuantizeTests : IDisposable
         var images = BackboneQuantizer.LoadCalibrationImages(fileFp32, valSet, val.Count, out _);
         var a = Features(fileFp32, images);
         var b = Features(fileInt8, images);
-        var agreement = FeatureComparison.Compare(a, b, 512);
+        var agreement = FeatureAgreement.Compare(a, b, 512);
         Assert.True(agreement.MinCosine > 0.99, $"{agreement}");
         Assert.True(agreement.RelativeL2 is > 0.005 and < 0.1, $"{agreement}"); // int8 really ran: not bit-equal
 

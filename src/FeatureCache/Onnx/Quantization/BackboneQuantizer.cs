@@ -38,7 +38,7 @@ public static class BackboneQuantizer
         var check = images.Take(options.CheckImages);
         var layout = backbone.Preprocess.Layout;
         var reference = FeatureComparison.Features(prepared, backbone.Output, layout, check, options.Threads);
-        var agreement = FeatureComparison.Compare(reference, FeatureComparison.Features(quantized, backbone.Output, layout, check, options.Threads), backbone.Output.Dimension);
+        var agreement = FeatureAgreement.Compare(reference, FeatureComparison.Features(quantized, backbone.Output, layout, check, options.Threads), backbone.Output.Dimension);
 
         var sensitivity = new List<LayerSensitivity>();
         if (options.Sensitivity)
@@ -47,7 +47,7 @@ public static class BackboneQuantizer
             {
                 log?.Report($"sensitivity {i + 1}: {node.Name}");
                 var one = QdqQuantizer.Apply(prepared, plan.Only(n => n.Name == node.Name), ranges, options.Quantization);
-                var a = FeatureComparison.Compare(reference, FeatureComparison.Features(one, backbone.Output, layout, check, options.Threads), backbone.Output.Dimension);
+                var a = FeatureAgreement.Compare(reference, FeatureComparison.Features(one, backbone.Output, layout, check, options.Threads), backbone.Output.Dimension);
                 sensitivity.Add(new LayerSensitivity(node.Name, node.OpType, a.MeanCosine, a.RelativeL2));
             }
             sensitivity.Sort((x, y) => y.RelativeL2.CompareTo(x.RelativeL2));

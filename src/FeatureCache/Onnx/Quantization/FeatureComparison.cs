@@ -4,15 +4,9 @@ using Onnx;
 
 namespace Graft.FeatureCache.Onnx.Quantization;
 
-/// <summary>How close two models' pooled features are on the same images.</summary>
-/// <param name="MeanCosine">Mean over images of the cosine similarity.</param>
-/// <param name="MinCosine">The worst image's cosine similarity.</param>
-/// <param name="RelativeL2">Mean over images of ‖a − b‖ / ‖a‖.</param>
-public sealed record FeatureAgreement(double MeanCosine, double MinCosine, double RelativeL2);
-
 /// <summary>Runs an in-memory ONNX model over <see cref="CalibrationImages"/> and compares pooled features — the
 /// check that a quantized model still computes the float model's features, and the measure of per-layer
-/// sensitivity.</summary>
+/// sensitivity (both compared by <see cref="FeatureAgreement"/>).</summary>
 public static class FeatureComparison
 {
     /// <summary>Pooled features, image i at [i·D, (i+1)·D), pooled as the descriptor's output says.</summary>
@@ -37,25 +31,5 @@ public static class FeatureComparison
             else OnnxBackbone.GlobalAveragePool(values, outShape, layout, dim, target);
         }
         return features;
-    }
-
-    /// <summary>Cosine and relative L2 between feature sets <paramref name="reference"/> and <paramref name="other"/>
-    /// of <paramref name="dim"/> values per image.</summary>
-    public static FeatureAgreement Compare(float[] reference, float[] other, int dim)
-    {
-        var count = reference.Length / dim;
-        double sumCos = 0, minCos = double.PositiveInfinity, sumL2 = 0;
-        for (var i = 0; i < count; i++)
-        {
-            var a = reference.AsSpan(i * dim, dim);
-            var b = other.AsSpan(i * dim, dim);
-            var na = System.Numerics.Tensors.TensorPrimitives.Norm(a);
-            var nb = System.Numerics.Tensors.TensorPrimitives.Norm(b);
-            var cos = na == 0 || nb == 0 ? (na == nb ? 1 : 0) : System.Numerics.Tensors.TensorPrimitives.Dot(a, b) / ((double)na * nb);
-            sumCos += cos;
-            minCos = Math.Min(minCos, cos);
-            sumL2 += na == 0 ? 0 : System.Numerics.Tensors.TensorPrimitives.Distance(a, b) / na;
-        }
-        return new FeatureAgreement(sumCos / count, minCos, sumL2 / count);
     }
 }
