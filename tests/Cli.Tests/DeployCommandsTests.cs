@@ -247,7 +247,7 @@ public sealed class DeployCommandsTests : IClassFixture<DeployCommandsTests.Trai
     }
 
     [Theory]
-    [InlineData(new[] { "train-head", "--cache", "/nonexistent/cache", "--out", "/tmp/x" }, "is not a Graft feature cache")]
+    [InlineData(new[] { "train-head", "--cache", "/nonexistent/cache", "--out", "/nonexistent/run" }, "is not a Graft feature cache")]
     [InlineData(new[] { "train-head", "--cache", "." }, "--out RUNDIR is required")]
     [InlineData(new[] { "evaluate", "--run", "/nonexistent/run" }, "error:")]
     [InlineData(new[] { "predict", "--run", "/nonexistent/run", "x.png" }, "error:")]
