@@ -115,6 +115,22 @@ public sealed class OperatorParityTests
         Parity.Check(g.Output(sm).Build(), [2, 3, 5, 5]);
     }
 
+    [Theory]
+    [InlineData("edge")]
+    [InlineData("reflect")]
+    public void Forward_PadBeyondTheLastTwoAxes_MatchesOnnxRuntimeAndTrains(string mode)
+    {
+        // torch's ReplicationPad3d/ReflectionPad3d export: three padded axes of a 5-D input; a padded channel axis too.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 2, 3, 4, 3);
+        var conv = g.Node("Conv", [x, g.Weight("w", [2, 2, 1, 1, 1])], Ints("kernel_shape", 1, 1, 1));
+        var spatial = g.Node("Pad", [conv, g.Longs("p3", 0, 0, 1, 2, 0, 0, 0, 2, 1, 2)], String("mode", mode));
+        var channels = g.Node("Pad", [spatial, g.Longs("pc", 0, 1, 0, 0, 0, 0, 1, 0, 0, 0)], String("mode", mode));
+        var model = g.Output(channels).Build();
+        Parity.Check(model, [2, 2, 3, 4, 3]);
+        Assert.Equal(["w"], Parity.Backward(model, [2, 2, 3, 4, 3]));
+    }
+
     [Fact]
     public void Forward_NegativeSliceStepsAndOneDimensionalPools_MatchOnnxRuntime()
     {

@@ -9,7 +9,9 @@ namespace Graft.FineTuner.Conversion.Ops;
 /// <summary>
 /// ONNX Pad (constant, reflect, edge). pads = [x1_begin, x2_begin, …, x1_end, x2_end] from the attribute
 /// (opset &lt; 11) or the second input, with optional constant_value and (opset 18) axes inputs. Negative pads crop,
-/// as in ONNX. Keras's ZeroPadding2D in NASNet arrives as a constant Pad.
+/// as in ONNX. Keras's ZeroPadding2D in NASNet arrives as a constant Pad. Reflect and edge padding of the last two
+/// axes use libtorch's own kernels; any other axes (a 3-D ReplicationPad, a channel axis) gather rows by index,
+/// which libtorch differentiates like any index_select.
 /// </summary>
 internal sealed class PadOp : OnnxOp
 {
@@ -55,8 +57,41 @@ internal sealed class PadOp : OnnxOp
             torchPads.Add(begin[d]);
             torchPads.Add(end[d]);
         }
-        if (_mode != PaddingModes.Constant && last < rank - 2)
-            throw Unsupported($"{_mode} padding of other than the last two dimensions");
+        if (_mode != PaddingModes.Constant && last < rank - 2) return [PadByIndex(x, begin, end)];
         return [F.pad(x, torchPads.ToArray(), _mode, value)];
+    }
+
+    /// <summary>Reflect or edge padding along any axes, one index_select per padded axis (numpy's rule: reflect
+    /// repeats its mirror when a pad exceeds the axis, as ONNX's reference does).</summary>
+    private Tensor PadByIndex(Tensor x, long[] begin, long[] end)
+    {
+        if (begin.Concat(end).Any(p => p < 0))
+            throw Unsupported($"negative pads (cropping) with {_mode} padding of other than the last two dimensions");
+        var y = x.alias();
+        for (var d = 0; d < begin.Length; d++)
+        {
+            if (begin[d] == 0 && end[d] == 0) continue;
+            var n = y.shape[d];
+            if (n == 0 || (_mode == PaddingModes.Reflect && n == 1))
+                throw new GraftException($"{Describe}: cannot {_mode.ToString().ToLowerInvariant()}-pad axis {d} of size {n}.");
+            var index = new long[n + begin[d] + end[d]];
+            for (var j = 0; j < index.Length; j++)
+            {
+                var source = j - begin[d];
+                index[j] = _mode == PaddingModes.Replicate ? Math.Clamp(source, 0, n - 1) : Mirror(source, n);
+            }
+            using var indices = tensor(index, device: y.device);
+            var next = y.index_select(d, indices);
+            y.Dispose();
+            y = next;
+        }
+        return y;
+    }
+
+    private static long Mirror(long i, long n)
+    {
+        var period = 2 * (n - 1);
+        var m = ((i % period) + period) % period;
+        return m < n ? m : period - m;
     }
 }
