@@ -116,6 +116,46 @@ public sealed class OperatorParityTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void Forward_StridedPointwiseShortcut_MatchesOnnxRuntimeAndTrains(int pad)
+    {
+        // ResNet-50's downsampling shortcut: 1×1, stride 2, 512→1024. libtorch's own backward-data kernel for it dies
+        // with SIGFPE on AMD Zen 5; the gradient must reach the layer below through it.
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 8, 13, 13);
+        var expand = g.Node("Conv", [x, g.Weight("w1", [512, 8, 1, 1])], Ints("kernel_shape", 1, 1));
+        var shortcut = g.Node("Conv", [expand, g.Weight("w2", [1024, 512, 1, 1]), g.Weight("b2", [1024])],
+            Ints("kernel_shape", 1, 1), Ints("strides", 2, 2), Ints("pads", pad, pad, pad, pad));
+        var model = g.Output(shortcut).Build();
+        Parity.Check(model, [2, 8, 13, 13]);
+        Assert.Equal(["b2", "w1", "w2"], Parity.Backward(model, [2, 8, 13, 13]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Forward_StridedPointwiseTransposeAnd3d_MatchOnnxRuntimeAndTrain()
+    {
+        // The same libtorch kernel behind ConvTranspose 1×1 stride 2 (its forward) and Conv 1×1×1 stride 2 (backward).
+        var g = new GraphBuilder(opset: 13);
+        var x = g.Input("x", 8, 5, 5);
+        var expand = g.Node("Conv", [x, g.Weight("w1", [1024, 8, 1, 1])], Ints("kernel_shape", 1, 1));
+        var up = g.Node("ConvTranspose", [expand, g.Weight("wt", [1024, 4, 1, 1]), g.Weight("bt", [4])],
+            Ints("kernel_shape", 1, 1), Ints("strides", 2, 3), Ints("pads", 0, 1, 1, 0), Ints("output_padding", 1, 0));
+        var model = g.Output(up).Build();
+        Parity.Check(model, [2, 8, 5, 5]);
+        Assert.Equal(["bt", "w1", "wt"], Parity.Backward(model, [2, 8, 5, 5]).Order(StringComparer.Ordinal));
+
+        var g3 = new GraphBuilder(opset: 13);
+        var v = g3.Input("v", 4, 3, 5, 5);
+        var wide = g3.Node("Conv", [v, g3.Weight("u1", [512, 4, 1, 1, 1])], Ints("kernel_shape", 1, 1, 1));
+        var down = g3.Node("Conv", [wide, g3.Weight("u2", [1024, 512, 1, 1, 1])], Ints("kernel_shape", 1, 1, 1), Ints("strides", 2, 2, 2),
+            Ints("pads", 0, 1, 1, 0, 1, 1));
+        var model3 = g3.Output(down).Build();
+        Parity.Check(model3, [1, 4, 3, 5, 5]);
+        Assert.Equal(["u1", "u2"], Parity.Backward(model3, [1, 4, 3, 5, 5]).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
     [InlineData("edge")]
     [InlineData("reflect")]
     public void Forward_PadBeyondTheLastTwoAxes_MatchesOnnxRuntimeAndTrains(string mode)

@@ -82,9 +82,19 @@ internal sealed class ConvOp : OnnxOp
                 (begin[i], end[i]) = (p[i], p[i + 3]);
             }
         }
-        if (begin.SequenceEqual(end))
-            return F.conv3d(x, w, b, strides, begin, dilations, _group);
+        var pointwise = w.shape[2] == 1 && w.shape[3] == 1 && w.shape[4] == 1 && strides.Any(s => s > 1);
+        if (begin.SequenceEqual(end) && !(pointwise && begin.Any(p => p != 0)))
+            return pointwise ? StridedPointwise3d(x, w, b, strides) : F.conv3d(x, w, b, strides, begin, dilations, _group);
         using var padded = F.pad(x, [begin[2], end[2], begin[1], end[1], begin[0], end[0]]);
-        return F.conv3d(padded, w, b, strides, new long[3], dilations, _group);
+        return pointwise ? StridedPointwise3d(padded, w, b, strides) : F.conv3d(padded, w, b, strides, new long[3], dilations, _group);
+    }
+
+    /// <summary>1×1×1 with a stride: every s-th voxel, then stride 1 — as CheckedConvolution does in 2-D, away from
+    /// libtorch's strided pointwise backward-data kernel that dies with SIGFPE on AMD Zen 5.</summary>
+    private Tensor StridedPointwise3d(Tensor x, Tensor w, Tensor? b, long[] strides)
+    {
+        using var sampled = x[TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, strides[0]),
+            TensorIndex.Slice(null, null, strides[1]), TensorIndex.Slice(null, null, strides[2])];
+        return F.conv3d(sampled, w, b, [1, 1, 1], new long[3], [1, 1, 1], _group);
     }
 }

@@ -48,12 +48,12 @@ internal sealed class ConvTransposeOp : OnnxOp
             throw new GraftException($"{Describe}: strides, dilations and output_padding must have {spatial} values.");
 
         using var scope = NewDisposeScope();
-        Tensor full = spatial switch
-        {
-            1 => F.conv_transpose1d(x, w, null, strides[0], 0, 0, dilations[0], _group),
-            2 => F.conv_transpose2d(x, w, null, strides, new long[2], new long[2], dilations, _group),
-            _ => F.conv_transpose3d(x, w, null, strides, new long[3], new long[3], dilations, _group),
-        };
+        // A 1×1 kernel with stride s: the stride-1 result with s − 1 zeros between pixels. libtorch 2.10's own strided
+        // 1×1 kernel (the backward-data kernel of the strided convolution) dies with SIGFPE on AMD Zen 5 from 1 024
+        // channels up; see CheckedConvolution.
+        var pointwise = Enumerable.Range(2, spatial).All(d => w.shape[d] == 1) && strides.Any(s => s > 1);
+        var full = pointwise ? SpreadOut(Transposed(x, w, spatial, Enumerable.Repeat(1L, spatial).ToArray(), dilations), strides)
+            : Transposed(x, w, spatial, strides, dilations);
         var begin = new long[spatial];
         var end = new long[spatial];
         for (var i = 0; i < spatial; i++)
@@ -97,6 +97,33 @@ internal sealed class ConvTransposeOp : OnnxOp
             result = result.add(b.reshape(shape));
         }
         return [result.contiguous().MoveToOuterDisposeScope()];
+    }
+
+    private Tensor Transposed(Tensor x, Tensor w, int spatial, long[] strides, long[] dilations) => spatial switch
+    {
+        1 => F.conv_transpose1d(x, w, null, strides[0], 0, 0, dilations[0], _group),
+        2 => F.conv_transpose2d(x, w, null, strides, new long[2], new long[2], dilations, _group),
+        _ => F.conv_transpose3d(x, w, null, strides, new long[3], new long[3], dilations, _group),
+    };
+
+    /// <summary>Inserts stride − 1 zeros between neighbouring pixels of each spatial axis: n → (n − 1)·s + 1.
+    /// Differentiable (unsqueeze, pad, reshape, narrow); runs inside the caller's dispose scope.</summary>
+    private static Tensor SpreadOut(Tensor y, long[] strides)
+    {
+        for (var i = 0; i < strides.Length; i++)
+        {
+            var axis = i + 2;
+            var s = strides[i];
+            if (s == 1) continue;
+            var n = y.shape[axis];
+            var unit = y.unsqueeze(axis + 1);
+            var pads = new long[2 * ((int)unit.dim() - axis - 1)];
+            pads[^1] = s - 1; // F.pad lists the last axis first: the new unit axis is the last pair
+            var shape = y.shape.ToArray();
+            shape[axis] = n * s;
+            y = F.pad(unit, pads).reshape(shape).narrow(axis, 0, (n - 1) * s + 1);
+        }
+        return y;
     }
 
     /// <summary>ONNX: SAME_UPPER puts the smaller half first; otherwise (SAME_LOWER, or output_shape without
