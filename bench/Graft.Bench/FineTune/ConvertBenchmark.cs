@@ -31,7 +31,8 @@ public sealed record ConvertBenchRow(string Model, long Parameters, int Nodes, i
 public static class ConvertBenchmark
 {
     /// <param name="path">An ONNX model with one image input [N, 3, size, size] and one output.</param>
-    /// <param name="size">Input side in pixels.</param>
+    /// <param name="size">Input side in pixels where the model leaves it open; a model that fixes its height and width
+    /// (Inception's 299, a fixed-size export) is fed those.</param>
     /// <param name="batch">Images in the training step (2 at least: BatchNorm needs two).</param>
     public static ConvertBenchRow Run(string path, int size = 224, int batch = 2)
     {
@@ -40,11 +41,14 @@ public static class ConvertBenchmark
         using var module = OnnxGraphModule.Create(file);
         var convert = clock.Elapsed.TotalSeconds;
         var layers = LayerList.For(module);
+        var dims = file.Graph.Input.FirstOrDefault(i => i.Name == module.InputName)?.Type?.TensorType?.Shape?.Dim;
+        long height = dims is { Count: 4 } && dims[2].DimValue > 0 ? dims[2].DimValue : size;
+        long width = dims is { Count: 4 } && dims[3].DimValue > 0 ? dims[3].DimValue : size;
 
         // Parity on one seeded image, eval mode.
         var rng = new Random(7);
-        var data = Enumerable.Range(0, 3 * size * size).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
-        long[] shape = [1, 3, size, size];
+        var data = Enumerable.Range(0, (int)(3 * height * width)).Select(_ => (float)(rng.NextDouble() * 4 - 2)).ToArray();
+        long[] shape = [1, 3, height, width];
         module.eval();
         float[] mine;
         using (torch.no_grad())
@@ -68,7 +72,7 @@ public static class ConvertBenchmark
         module.train();
         torch.manual_seed(5);
         clock.Restart();
-        using (var x = torch.randn(batch, 3, size, size))
+        using (var x = torch.randn(batch, 3, height, width))
         using (var logits = module.forward(x))
         using (var labels = torch.zeros(batch, dtype: torch.ScalarType.Int64))
         using (var flat = logits.reshape(batch, -1))
@@ -77,7 +81,9 @@ public static class ConvertBenchmark
         var step = clock.Elapsed.TotalSeconds;
         var reached = module.ParameterInitializers.Count(n => module.Weight(n).grad is { } g && g.abs().sum().item<float>() > 0);
         var parameters = module.ParameterInitializers.Sum(n => module.Weight(n).numel());
-        return new ConvertBenchRow(Path.GetFileName(path), parameters, module.Nodes.Count, layers.Table.Blocks.Count, layers.Table.Stages.Count,
+        // ONNX's backend test layout names every file model.onnx: its folder names the model.
+        var name = Path.GetFileName(path) == "model.onnx" ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) ?? path : Path.GetFileName(path);
+        return new ConvertBenchRow(name, parameters, module.Nodes.Count, layers.Table.Blocks.Count, layers.Table.Stages.Count,
             convert, maxDiff, scale, step, reached, module.ParameterInitializers.Count);
     }
 }

@@ -13,6 +13,7 @@ public sealed class BenchConvertSettings : GraftSettings
     public string[] Models { get; init; } = [];
 
     [CommandOption("--size <PIXELS>")]
+    [Description("Input side for a model that leaves height and width open; a fixed size is read from the model.")]
     [DefaultValue(224)]
     public int Size { get; init; } = 224;
 
