@@ -112,4 +112,16 @@ public sealed class BackboneQuantizeCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("no Conv, MatMul or Gemm", output);
     }
+
+    [Fact]
+    public void Quantize_OutNamingAFile_Exit2AndNothingWritten()
+    {
+        // --out is the folder for NAME-int8.onnx/.json; "x.onnx" would otherwise become a folder called x.onnx.
+        var (exit, output) = GraftCli.Run("backbone", "quantize", TinyModel("tiny"), "--calibrate", Photos(), "--out", _dir.File("tiny-int8.onnx"));
+        Assert.Equal(2, exit);
+        Assert.Contains("--out", output);
+        Assert.Contains("names a folder", output);
+        Assert.False(Directory.Exists(_dir.File("tiny-int8.onnx")));
+        Assert.False(File.Exists(_dir.File("tiny-int8.onnx")));
+    }
 }

@@ -102,6 +102,7 @@ public sealed class BackboneQuantizeCommand(IAnsiConsole console) : Command<Back
     public override int Execute(CommandContext context, BackboneQuantizeSettings settings, CancellationToken cancel)
     {
         var options = settings.ToOptions();
+        var outDir = OutputPaths.Folder(settings.Out ?? Path.Combine("models", "onnx"), "--out"); // before any work
         var backbone = BackboneCatalog.Default().Resolve(settings.Name);
         if (!Enum.TryParse<DatasetFormat>(settings.Format, ignoreCase: true, out var format))
             throw new GraftException($"Unknown dataset format '{settings.Format}'.", "Use auto, folder, csv, idx or tfds.");
@@ -116,7 +117,7 @@ public sealed class BackboneQuantizeCommand(IAnsiConsole console) : Command<Back
         {
             Images = settings.Images,
             Quantization = options,
-            OutputDirectory = ModelFileLocator.ExpandHome(settings.Out ?? Path.Combine("models", "onnx")),
+            OutputDirectory = outDir,
             Name = settings.NewName,
             Sensitivity = settings.Sensitivity,
             Threads = settings.Threads,

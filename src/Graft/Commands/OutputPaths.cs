@@ -19,6 +19,10 @@ public static class OutputPaths
         var node = FileNode.Stat(Path.GetFullPath(expanded));
         switch (node.Kind)
         {
+            case FileKind.Missing when Path.GetExtension(expanded).ToLowerInvariant() is ".onnx" or ".json" or ".zip":
+                // `--out resnet18-int8.onnx` would otherwise become a folder of that name holding the files.
+                throw new GraftException($"{flag} '{path}' looks like a file name, but {flag} names a folder here (the command names the files in it).",
+                    $"Pass a folder for {flag}, e.g. {(Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".")}; see --help for how the files are named.");
             case FileKind.Directory:
             case FileKind.Missing:
                 RequireCreatable(Path.GetFullPath(expanded), path, flag);
