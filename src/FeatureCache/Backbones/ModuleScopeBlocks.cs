@@ -214,6 +214,10 @@ internal static partial class ModuleScopeBlocks
             if (top.Name is null || top.Nodes.Count <= TrunkShare * members.Count) break;
             // A child whose nodes are all leaves of it (one module) is a block, not a container.
             if (top.Nodes.All(i => paths[i]!.Length == d + 1)) break;
+            // Nor is one stage of an indexed sequence the trunk, however much of the model it holds: ConvNeXt-S's
+            // features.5 (27 of 36 blocks), ResNet-101's layer3, RegNetY-16GF's block3.
+            var indexedContainers = members.Where(i => paths[i]!.Length > d + 1).Select(i => paths[i]![d]).Distinct().Count(c => IndexSuffix().IsMatch(c));
+            if (indexedContainers >= 2 && IndexSuffix().IsMatch(top.Name)) break;
             trunk = [.. trunk, top.Name];
             members = top.Nodes;
         }

@@ -65,6 +65,21 @@ public sealed class BackboneBlocksTests
     }
 
     [Fact]
+    public void Of_OneStageHoldingMostBlocks_StaysAStageOfItsSequence()
+    {
+        // ConvNeXt-S: features.5 holds 27 of 36 blocks (here 6 of 8, over the trunk share). It is one stage of the
+        // features.0…features.N sequence, not the trunk; its blocks stay blocks of one stage.
+        var blocks = new List<(string, string, bool)> { Conv("/features/features.0/features.0.0"), Conv("/features/features.1/features.1.0/block") };
+        for (var b = 0; b < 6; b++) blocks.Add(Conv($"/features/features.3/features.3.{b}/block"));
+        blocks.Add(Conv("/features/features.5/features.5.0/block"));
+        blocks.Add(("/classifier/classifier.2/Gemm", "Gemm", true));
+        var t = BackboneLayers.Of(Chain([.. blocks]));
+        Assert.Equal(["stem", "features.1", "features.3", "features.5"], t.Stages.Select(s => s.Name));
+        Assert.Equal(["features.0", "features.1.0", "features.3.0", "features.3.1", "features.3.2", "features.3.3", "features.3.4", "features.3.5", "features.5.0"],
+            t.Blocks.Select(b => b.Name));
+    }
+
+    [Fact]
     public void Of_TrunkAndParallelBranches_TrunkIsDescendedAndBranchesAreOneBlock()
     {
         // features holds nearly all weights, so it is the trunk; features.1's children are parallel branches (each
