@@ -30,7 +30,7 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
         Source = file;
         InputName = inputName;
         OutputName = outputName;
-        _nodes = TopologicalOrder(file.Graph);
+        _nodes = TopologicalOrder(file.Graph.Node.Select(Ops.IfOp.WithOuterInputs).ToArray());
         for (var i = 0; i < _nodes.Length; i++)
             foreach (var o in _nodes[i].Output.Where(o => o.Length > 0))
                 _producer[o] = i;
@@ -219,9 +219,8 @@ public sealed class OnnxGraphModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Kahn's algorithm, taking nodes in file order whenever several are ready (so a valid file keeps its order).</summary>
-    private static NodeProto[] TopologicalOrder(GraphProto graph)
+    private static NodeProto[] TopologicalOrder(NodeProto[] nodes)
     {
-        var nodes = graph.Node.ToArray();
         var producer = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < nodes.Length; i++)
             foreach (var o in nodes[i].Output.Where(o => o.Length > 0)) producer[o] = i;

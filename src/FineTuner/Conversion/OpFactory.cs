@@ -67,6 +67,7 @@ internal static class OpFactory
         ["Min"] = (a, _) => ElementwiseOps.Variadic(a, (x, y) => x.minimum(y)),
         ["Mean"] = (a, _) => ElementwiseOps.Mean(a),
         ["Identity"] = (a, _) => ElementwiseOps.Unary(a, x => x.alias()),
+        ["If"] = (a, opset) => new IfOp(a, opset), // control flow (IfOp): torch's conditional squeeze
         ["Neg"] = (a, _) => ElementwiseOps.Unary(a, x => x.neg()),
         ["Abs"] = (a, _) => ElementwiseOps.Unary(a, x => x.abs()),
         ["Exp"] = (a, _) => ElementwiseOps.Unary(a, x => x.exp()),
@@ -190,7 +191,7 @@ internal static class OpFactory
     /// converter does not run — with how many nodes use it and the first of them — and the supported list.</summary>
     public static void CheckSupported(IEnumerable<NodeProto> nodes)
     {
-        var missing = nodes.Where(n => !Registry.ContainsKey(n.OpType))
+        var missing = IfOp.WithSubgraphNodes(nodes).Where(n => !Registry.ContainsKey(n.OpType))
             .GroupBy(n => n.OpType, StringComparer.Ordinal)
             .Select(g => $"'{g.Key}' ×{g.Count()} (first: {OnnxOp.DescribeNode(g.First())})")
             .ToList();

@@ -13,7 +13,8 @@ namespace Graft.FineTuner.Tests.Conversion;
 /// GraftException; a wrong result or any other exception fails the test. The outcome is written as
 /// docs/onnx-operators.md: the test fails when the checked-in table differs (and rewrites it, to be committed).
 /// <c>GRAFT_ONNX_CASES=DIR</c> runs <see cref="AnyCases_FromAFolder_NeverWrongNeverCrashed"/> over any folder of ONNX
-/// backend cases instead (e.g. every node case, claimed or not: make_node_cases.py with its filter off).
+/// backend cases instead (e.g. every node case, claimed or not: make_node_cases.py with its filter off;
+/// Fixtures/make_pytorch_cases.py's torch exports), <c>GRAFT_ONNX_CASES_REPORT=FILE</c> lists each case's outcome.
 /// </summary>
 public sealed class OnnxNodeConformanceTests
 {
@@ -54,6 +55,9 @@ public sealed class OnnxNodeConformanceTests
         Assert.NotEmpty(cases);
         var bad = cases.Where(c => c.Outcome is Outcome.Wrong or Outcome.Crashed).ToList();
         var passed = cases.Count(c => c.Outcome == Outcome.Passed);
+        // GRAFT_ONNX_CASES_REPORT=FILE: one line per case (name, outcome, first line of the reason), to count and compare.
+        if (Environment.GetEnvironmentVariable("GRAFT_ONNX_CASES_REPORT") is { Length: > 0 } report)
+            File.WriteAllLines(report, cases.Select(c => $"{c.Name}\t{c.Outcome}\t{c.Detail.Split('\n')[0]}"));
         Assert.True(bad.Count == 0, $"{folder}: {passed} of {cases.Count} passed; wrong or crashed:\n" + string.Join("\n", bad.Select(c => $"{c.Name}: {c.Outcome} {c.Detail}")));
     }
 

@@ -39,7 +39,7 @@ Softmax Softplus Split Sqrt Squeeze Sub Sum Tanh Transpose Unsqueeze Upsample Wh
 Mod ScatterND Celu ThresholdedRelu Shrink Round Sign Sin Cos Tan Asin Acos Atan Sinh Cosh Asinh Acosh Atanh IsNaN IsInf
 Tile DepthToSpace SpaceToDepth ArgMax ArgMin Size MeanVarianceNormalization Hardmax CastLike EyeLike GatherElements GatherND
 ScatterElements Scatter OneHot NonZero TopK Trilu CumSum Einsum Det Compress ReverseSequence NegativeLogLikelihoodLoss
-SoftmaxCrossEntropyLoss GridSample NonMaxSuppression HannWindow HammingWindow BlackmanWindow
+SoftmaxCrossEntropyLoss GridSample NonMaxSuppression HannWindow HammingWindow BlackmanWindow If
 """.split())
 
 
