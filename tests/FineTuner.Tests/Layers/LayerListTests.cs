@@ -2,6 +2,7 @@ using Graft.FineTuner.Conversion;
 using Graft.FineTuner.Layers;
 using Graft.FineTuner.Tests.Conversion;
 using Graft.FineTuner.Tests.Fixtures;
+using static Graft.FineTuner.Tests.Fixtures.GraphBuilder;
 
 namespace Graft.FineTuner.Tests.Layers;
 
@@ -80,6 +81,32 @@ public sealed class LayerListTests
         Assert.Contains("block3_conv", near.Hint);
         Assert.Throws<GraftException>(() => FreezePlan.Create(module, layers, 3, "block3_conv"));
         Assert.Throws<GraftException>(() => FreezePlan.Create(module, layers, null, null));
+    }
+
+    [Fact]
+    public void For_WeightCopiedByAnIdentityNode_IsNoBoundaryAndTheTopStillRuns()
+    {
+        // torch.onnx merges equal initializers and hands each user an Identity copy, hoisted to the top of the graph:
+        // the copy is frozen and never changes, but it is a weight, not something computed from the image. Cached as a
+        // boundary value it came back with a batch axis ("input [16, 512, 28, 28], weight … do not fit").
+        var g = new GraphBuilder(opset: 13);
+        var shared = g.Weight("shared", [4, 4, 1, 1]);
+        var copy = g.Node("Identity", [shared]);
+        var x = g.Input("x", 3, 6, 6);
+        var first = g.Node("Conv", [x, g.Weight("w1", [4, 3, 3, 3])], Ints("kernel_shape", 3, 3), Ints("pads", 1, 1, 1, 1));
+        var relu = g.Node("Relu", [first]);
+        var top = g.Node("Conv", [relu, copy], Ints("kernel_shape", 1, 1));
+        var pool = g.Node("GlobalAveragePool", [top]);
+        using var module = OnnxGraphModule.Create(OnnxModelFile.FromModel(g.Output(pool).Build()));
+        var layers = LayerList.For(module);
+        var plan = FreezePlan.Create(module, layers, 2, null); // the top Conv and the pool
+        var boundary = FreezeBoundary.For(module, plan);
+        Assert.Equal([relu], boundary.Values);
+
+        using var fed = TorchSharp.torch.rand(2, 4, 6, 6);
+        var outputs = module.Run(new Dictionary<string, TorchSharp.torch.Tensor> { [relu] = fed }, [module.OutputName]);
+        using var output = outputs[0];
+        Assert.Equal([2L, 4, 1, 1], output.shape);
     }
 
     [Fact]
