@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Graft.Cli.Tests.Fixtures;
 using Graft.FeatureCache.Onnx;
 using Graft.FeatureCache.Tests.Fixtures;
@@ -78,6 +79,24 @@ public sealed class BackboneConvertCommandTests : IDisposable
         Assert.Equal(2, exit);
         Assert.Contains("--out", output);
         Assert.Equal([1, 2, 3], File.ReadAllBytes(file));
+    }
+
+    [Fact]
+    public void BenchConvert_OneModelFails_ItsRowSaysWhyTheOthersAreMeasuredExit2()
+    {
+        Directory.CreateDirectory(_dir.File("good"));
+        var good = TinyOnnx.Write(_dir.File("good/tiny.onnx"));
+        var model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(good));
+        model.Graph.Node[0].OpType = "RoiAlign";
+        Directory.CreateDirectory(_dir.File("bad"));
+        File.WriteAllBytes(_dir.File("bad/model.onnx"), model.ToByteArray());
+        var (exit, output) = GraftCli.Run("bench", "convert", _dir.File("bad/model.onnx"), good, "--size", "16");
+        Assert.Equal(2, exit);
+        Assert.Contains("'RoiAlign'", output);
+        Assert.Contains("bad", output); // ONNX's layout names the file model.onnx: the row is named by its folder
+        Assert.Contains("tiny.onnx", output);
+        Assert.Contains(" ok ", output); // the good model was still measured
+        Assert.Contains("1 of 2 models could not be measured", output);
     }
 
     [Fact]

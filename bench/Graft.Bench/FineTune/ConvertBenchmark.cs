@@ -30,6 +30,10 @@ public sealed record ConvertBenchRow(string Model, long Parameters, int Nodes, i
 /// </summary>
 public static class ConvertBenchmark
 {
+    /// <summary>The row's name: the file name, or its folder's for ONNX's backend test layout (every file model.onnx).</summary>
+    public static string ModelName(string path) =>
+        Path.GetFileName(path) == "model.onnx" ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) ?? path : Path.GetFileName(path);
+
     /// <param name="path">An ONNX model with one image input [N, 3, size, size] and one output.</param>
     /// <param name="size">Input side in pixels where the model leaves it open; a model that fixes its height and width
     /// (Inception's 299, a fixed-size export) is fed those.</param>
@@ -81,9 +85,7 @@ public static class ConvertBenchmark
         var step = clock.Elapsed.TotalSeconds;
         var reached = module.ParameterInitializers.Count(n => module.Weight(n).grad is { } g && g.abs().sum().item<float>() > 0);
         var parameters = module.ParameterInitializers.Sum(n => module.Weight(n).numel());
-        // ONNX's backend test layout names every file model.onnx: its folder names the model.
-        var name = Path.GetFileName(path) == "model.onnx" ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) ?? path : Path.GetFileName(path);
-        return new ConvertBenchRow(name, parameters, module.Nodes.Count, layers.Table.Blocks.Count, layers.Table.Stages.Count,
+        return new ConvertBenchRow(ModelName(path), parameters, module.Nodes.Count, layers.Table.Blocks.Count, layers.Table.Stages.Count,
             convert, maxDiff, scale, step, reached, module.ParameterInitializers.Count);
     }
 }

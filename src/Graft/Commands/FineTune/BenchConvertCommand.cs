@@ -37,17 +37,36 @@ public sealed class BenchConvertCommand(IAnsiConsole console) : Command<BenchCon
         var table = new Table().Border(TableBorder.Simple).AddColumn("model").AddColumn(new TableColumn("parameters").RightAligned())
             .AddColumn(new TableColumn("nodes").RightAligned()).AddColumn("blocks / stages").AddColumn(new TableColumn("convert s").RightAligned())
             .AddColumn(new TableColumn("parity max |Δ|").RightAligned()).AddColumn(new TableColumn("train step s").RightAligned()).AddColumn("gradients");
+        var missing = settings.Models.Where(p => !File.Exists(p)).ToList();
+        if (missing.Count > 0)
+            throw new GraftException($"{string.Join(", ", missing.Select(m => $"'{m}'"))} {(missing.Count == 1 ? "does" : "do")} not exist.",
+                "Pass ONNX files (make_modern_fixtures.py --full DIR exports seven torchvision backbones).");
+        // One model that does not convert (an unsupported operator, a batch size fixed at export) is a row, not the end
+        // of the run: the others are still measured, and the exit code says that something failed.
+        var failed = 0;
         foreach (var path in settings.Models)
         {
             cancel.ThrowIfCancellationRequested();
-            if (!File.Exists(path)) throw new GraftException($"'{path}' does not exist.");
-            var r = ConvertBenchmark.Run(path, settings.Size, settings.BatchSize);
+            ConvertBenchRow r;
+            try
+            {
+                r = ConvertBenchmark.Run(path, settings.Size, settings.BatchSize);
+            }
+            catch (Exception e) when (e is GraftException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                failed++;
+                var line = e.Message.Split('\n')[0];
+                table.AddRow(Markup.Escape(ConvertBenchmark.ModelName(path)), "", "", "", "", $"[red]{Markup.Escape(line.Length > 90 ? line[..90] + "…" : line)}[/]", "", "");
+                continue;
+            }
             var parity = r.ParityMaxDiff <= 1e-4 * r.ParityScale ? "[green]ok[/]" : "[red]DIFFERS[/]";
             table.AddRow(Markup.Escape(r.Model), $"{r.Parameters:N0}", $"{r.Nodes}", $"{r.Blocks} / {r.Stages}", $"{r.ConvertSeconds:0.00}",
                 $"{r.ParityMaxDiff:0.0e+0} (scale {r.ParityScale:0.#}) {parity}", $"{r.StepSeconds:0.00}",
                 $"{r.ParametersWithGradient}/{r.ParameterTensors}");
         }
         console.Write(table);
-        return ExitCodes.Ok;
+        if (failed == 0) return ExitCodes.Ok;
+        console.MarkupLineInterpolated($"[red]{failed} of {settings.Models.Length} models could not be measured[/] (their rows say why).");
+        return ExitCodes.UserError;
     }
 }
