@@ -44,8 +44,8 @@ public static class GraftApp
         catch (CommandAppException e)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            if (Rendering.OptionSuggestion.For(e.Message) is { } suggestion)
-                console.MarkupLineInterpolated($"[grey]hint:[/] did you mean {suggestion}? graft COMMAND --help lists its options.");
+            if (Rendering.OptionSuggestion.Hint(e.Message) is { } hint)
+                console.MarkupLineInterpolated($"[grey]hint:[/] {hint}");
             else
                 console.MarkupLine("[grey]hint:[/] graft --help lists the commands; graft COMMAND --help its options.");
             return ExitCodes.UserError;

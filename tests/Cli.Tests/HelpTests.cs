@@ -30,6 +30,8 @@ public sealed class HelpTests
     [InlineData(new[] { "train-head", "--cache", "c", "--out", "r", "--hed", "mlp" }, "Unknown option 'hed'", "did you mean --head?")]
     [InlineData(new[] { "finetune", "--run", "r", "--train-top", "15", "--augmnet", "none" }, "Unknown option 'augmnet'", "did you mean --augment?")]
     [InlineData(new[] { "precompute", "--data", "d", "--zzzzzz" }, "Unknown option 'zzzzzz'", "graft COMMAND --help its options")]
+    [InlineData(new[] { "backbone", "quantize", "resnet18", "--calibrate", "d", "--preprocess", "torch" }, "Unknown option 'preprocess'",
+        "--preprocess belongs to other commands, not this one")]
     public void UnknownOption_ExitsTwoWithTheNearestOption(string[] args, string error, string hint)
     {
         var (exit, output) = GraftCli.Run(args);

@@ -28,6 +28,16 @@ public static partial class OptionSuggestion
         return best.Name is null ? null : $"--{best.Name}";
     }
 
+    /// <summary>The hint line for Spectre's "Unknown option 'x'." message: the closest option, or — when the option
+    /// exists, just not on this command — that, rather than suggesting the very option that was refused.</summary>
+    public static string? Hint(string message)
+    {
+        if (For(message) is not { } suggestion) return null;
+        return UnknownOption().Match(message).Groups[1].Value == suggestion[2..]
+            ? $"{suggestion} belongs to other commands, not this one; graft COMMAND --help lists its options."
+            : $"did you mean {suggestion}? graft COMMAND --help lists its options.";
+    }
+
     /// <summary>Optimal string alignment distance (Levenshtein plus adjacent transpositions).</summary>
     internal static int Distance(string a, string b)
     {
